@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { caBundle, duration, pem, roleName, userName } from './common';
+
+export const userInfo = z.object({
+  name: z.string(),
+  roles: z.array(z.string()),
+  traits: z.record(z.string(), z.array(z.string())),
+  locked: z.boolean(),
+  /** false until the sign-up link was used. */
+  active: z.boolean(),
+  created: z.string(),
+});
+export type UserInfo = z.infer<typeof userInfo>;
+
+export const addUserRequest = z
+  .object({
+    name: userName,
+    roles: z.array(roleName).min(1, 'give the user at least one role'),
+    traits: z.record(z.string().max(63), z.array(z.string().max(253)).max(100)).default({}),
+    ttl: duration.optional(),
+  })
+  .strict();
+export type AddUserRequest = z.infer<typeof addUserRequest>;
+
+export const addUserResponse = z.object({ user: userInfo, signup_url: z.string(), expires: z.string() });
+export type AddUserResponse = z.infer<typeof addUserResponse>;
+
+export const listUsersResponse = z.object({ users: z.array(userInfo) });
+
+export const signUserRequest = z.object({ csr: pem, ttl: duration.optional() }).strict();
+export const signUserResponse = z.object({
+  user: z.string(),
+  roles: z.array(z.string()),
+  certificate: z.string(),
+  session_token: z.string(),
+  expires: z.string(),
+  ca: caBundle,
+  cluster_name: z.string(),
+});
+export type SignUserResponse = z.infer<typeof signUserResponse>;
+
+export const roleInfo = z.object({ name: z.string(), builtin: z.boolean(), role: z.record(z.string(), z.unknown()) });
+export type RoleInfo = z.infer<typeof roleInfo>;
+export const listRolesResponse = z.object({ roles: z.array(roleInfo) });
+/** The role document itself is validated by @postern/rbac's schema, which names bad keys. */
+export const applyRoleRequest = z.object({ role: z.unknown() }).strict();
+
+export const addTokenRequest = z.object({ type: z.enum(['agent', 'proxy']), ttl: duration.default('1h') }).strict();
+export const addTokenResponse = z.object({ token: z.string(), type: z.string(), expires: z.string() });
+export type AddTokenResponse = z.infer<typeof addTokenResponse>;
+
+export const dbSignRequest = z
+  .object({
+    csr: pem,
+    hosts: z.array(z.string().min(1).max(253)).min(1, 'name at least one host').max(50),
+    ttl: duration.default('2190h'),
+  })
+  .strict();
+export const dbSignResponse = z.object({ certificate: z.string(), expires: z.string(), ca: caBundle });
+export type DbSignResponse = z.infer<typeof dbSignResponse>;

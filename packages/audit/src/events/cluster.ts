@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { commonFields, isoTime, text } from './common';
+
+export const roleCreated = z.object({
+  event: z.literal('role.created'),
+  ...commonFields,
+  name: text,
+});
+
+export const roleDeleted = z.object({
+  event: z.literal('role.deleted'),
+  ...commonFields,
+  name: text,
+});
+
+/** The token itself is a secret and never appears in the log. */
+export const joinTokenCreate = z.object({
+  event: z.literal('join_token.create'),
+  ...commonFields,
+  token_type: text,
+  expires: isoTime,
+});
+
+export const instanceJoin = z.object({
+  event: z.literal('instance.join'),
+  ...commonFields,
+  /** What joined: 'agent', 'proxy', 'web'. */
+  role: text,
+  method: text.default('token'),
+  host_id: text.optional(),
+  node_name: text.optional(),
+  addr: text.optional(),
+});
+
+const route = z.object({
+  service: text,
+  protocol: text,
+  username: text,
+  /** Absent when the certificate leaves the database name to the client (MySQL). */
+  database: text.optional(),
+});
+
+export const certCreate = z.object({
+  event: z.literal('cert.create'),
+  ...commonFields,
+  cert_type: z.enum(['user', 'db', 'host', 'db_client', 'db_server']),
+  identity: z.object({
+    user: text,
+    roles: z.array(text),
+    route: route.optional(),
+  }),
+  expires: isoTime,
+});

@@ -1,0 +1,78 @@
+import { checkHostRequestSignature, HOST_SIGNATURE_SCHEME } from '@postern/api';
+import { builtinRoles, } from '@postern/rbac';
+import { PkiError, verifyHostCertificate } from '@postern/pki';
+import type { AdminCaller, Caller, HostCaller, UserCaller } from '../caller';
+import type { AuthContext } from '../context';
+import { AuthError } from '../errors';
+import { resolveRoles } from '../roles/resolve-roles';
+import { hashToken, sameHash } from '../secrets';
+
+export interface RequestFacts {
+  method: string;
+  path: string;
+  body: string;
+}
+
+export interface AdminIdentity {
+  tokenHash: string;
+}
+
+/**
+ * Who is calling: a user's session (Bearer), the data-dir admin identity (Bearer), or a
+ * host signing with its certificate (PosternHost). Every failure is a 401 with a message
+ * that says what to do.
+ */
+export async function authenticate(
+  ctx: AuthContext,
+  admin: AdminIdentity,
+  authorization: string | null,
+  req: RequestFacts,
+): Promise<Caller> {
+  if (!authorization) throw new AuthError('unauthenticated', 'not signed in: run `postern login --proxy HOST:PORT`');
+  if (authorization.startsWith(`${HOST_SIGNATURE_SCHEME} `)) return authenticateHost(ctx, authorization, req);
+  const m = /^Bearer ([A-Za-z0-9_-]{8,200})$/.exec(authorization);
+  if (!m) throw new AuthError('unauthenticated', 'malformed Authorization header: expected "Bearer <token>"');
+  const tokenHash = hashToken(m[1]!);
+  if (sameHash(tokenHash, admin.tokenHash)) return adminCaller();
+  return authenticateUser(ctx, tokenHash);
+}
+
+function adminCaller(): AdminCaller {
+  return { kind: 'admin', name: 'postern-admin', roleNames: ['admin'], roles: [builtinRoles.admin], expires: new Date(8.64e15) };
+}
+
+async function authenticateUser(ctx: AuthContext, tokenHash: string): Promise<UserCaller> {
+  const session = await ctx.store.prisma.webSession.findUnique({ where: { tokenHash }, include: { user: true } });
+  const now = ctx.now();
+  if (!session || session.revokedAt) {
+    throw new AuthError('unauthenticated', 'your session is not valid (signed out or revoked): run `postern login` again');
+  }
+  if (session.expiresAt <= now) {
+    throw new AuthError('unauthenticated', `your session expired at ${session.expiresAt.toISOString()}: run \`postern login\` again`);
+  }
+  if (session.user.locked) throw new AuthError('locked', `user ${session.user.name} is locked; ask an admin to unlock it`);
+  const roles = await resolveRoles(ctx, session.user.roles);
+  return {
+    kind: 'user',
+    userId: session.user.id,
+    name: session.user.name,
+    roleNames: session.user.roles,
+    roles,
+    traits: (session.user.traits ?? {}) as Record<string, string[]>,
+    sessionId: session.id,
+    sessionKind: session.kind,
+    expires: session.expiresAt,
+  };
+}
+
+function authenticateHost(ctx: AuthContext, header: string, req: RequestFacts): HostCaller {
+  const checked = checkHostRequestSignature(header, { ...req, now: ctx.now().getTime() });
+  if (!checked.ok) throw new AuthError('unauthenticated', checked.reason);
+  try {
+    const host = verifyHostCertificate(checked.certDer, { trusted: [ctx.cas.host.certPem], clusterName: ctx.clusterName, now: ctx.now() });
+    return { kind: 'host', host };
+  } catch (err) {
+    if (err instanceof PkiError) throw new AuthError('unauthenticated', err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, run, type RunResult } from '@postern/testing';
+import { stringify } from 'yaml';
+
+export const POSTERN_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/postern.js');
+
+export interface Cluster {
+  url: string;
+  dataDir: string;
+  configFile: string;
+  /** Runs the real CLI; `home` is its POSTERN_HOME. */
+  postern(args: string[], opts?: { input?: string; home?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
+  /** A fresh POSTERN_HOME for one person. */
+  newHome(): string;
+  logs(): string;
+  stop(): Promise<number | null>;
+}
+
+function waitForReady(child: ChildProcess, logs: { text: string }, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`postern start was not ready within ${timeoutMs} ms:\n${logs.text}`)), timeoutMs);
+    const onData = () => {
+      if (logs.text.includes('"msg":"postern ready"')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`postern start exited with ${code} before it was ready:\n${logs.text}`));
+    });
+  });
+}
+
+/** Starts `postern start` as a real process on free loopback ports, with its own data dir. */
+export async function startCluster(overrides: Record<string, unknown> = {}): Promise<Cluster> {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'postern-cluster-'));
+  const dataDir = path.join(root, 'data');
+  const port = await freePort();
+  const config = {
+    cluster_name: 'test',
+    data_dir: dataDir,
+    auth: { second_factor: 'otp' },
+    web: { enabled: true, listen: `127.0.0.1:${port}` },
+    proxy: { enabled: false },
+    agent: { enabled: false },
+    ...overrides,
+  };
+  const configFile = path.join(root, 'postern.yaml');
+  writeFileSync(configFile, stringify(config));
+  const logs = { text: '' };
+  const child = spawn(process.execPath, [POSTERN_BIN, 'start', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, POSTERN_LOG_LEVEL: 'info' },
+  });
+  child.stdout!.on('data', (d: Buffer) => (logs.text += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (logs.text += d.toString()));
+  let homes = 0;
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await exited;
+    clearTimeout(killer);
+    rmSync(root, { recursive: true, force: true });
+    return code;
+  };
+  try {
+    await waitForReady(child, logs, 120_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    configFile,
+    postern: (args, opts = {}) =>
+      run(process.execPath, [POSTERN_BIN, ...args], {
+        input: opts.input,
+        env: { ...process.env, POSTERN_HOME: opts.home ?? path.join(root, 'home-default'), ...opts.env },
+        timeoutMs: 60_000,
+      }),
+    newHome: () => path.join(root, `home-${++homes}`),
+    logs: () => logs.text,
+    stop,
+  };
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig, splitHostPort } from '../src';
+
+function tmpFile(text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'postern-config-'));
+  const file = path.join(dir, 'postern.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const c = parseConfig({});
+    expect(c.cluster_name).toBe('local');
+    expect(c.web.listen).toBe('127.0.0.1:3000');
+    expect(c.proxy.listen).toBe('0.0.0.0:3080');
+    expect(c.proxy.mysql_listen).toBe('0.0.0.0:3036');
+    expect(c.auth.second_factor).toBe('otp');
+    expect(c.agent.databases).toEqual([]);
+  });
+
+  it('reads the INTERFACE.md example and resolves data_dir next to the file', () => {
+    const file = tmpFile(`cluster_name: acme
+data_dir: ./state
+store: { url: "" }
+auth: { second_factor: off, connectors: [] }
+web: { enabled: true, listen: 127.0.0.1:3000 }
+proxy: { enabled: true, listen: 0.0.0.0:3080, mysql_listen: 0.0.0.0:3036, public_addr: localhost:3080 }
+agent:
+  enabled: true
+  proxy_addr: localhost:3080
+  join_token: ""
+  databases:
+    - name: demo
+      protocol: postgres
+      uri: 127.0.0.1:5432
+      ca_cert_file: ""
+      labels: { env: dev }
+`);
+    const { config, dataDir } = loadConfig({ file, env: {} });
+    expect(config.cluster_name).toBe('acme');
+    expect(config.auth.second_factor).toBe('off');
+    expect(config.agent.databases[0]).toMatchObject({ name: 'demo', protocol: 'postgres', labels: { env: 'dev' } });
+    expect(dataDir).toBe(path.join(path.dirname(file), 'state'));
+  });
+
+  it('refuses an invalid file with the path of the offending key', () => {
+    const file = tmpFile('agent:\n  databases:\n    - name: demo\n      protocol: oracle\n      uri: x:1\n');
+    expect(() => loadConfig({ file, env: {} })).toThrowError(/agent\.databases\.0\.protocol/);
+    const unknownKey = tmpFile('web: { listen: 127.0.0.1:3000, lisen: 1 }\n');
+    expect(() => loadConfig({ file: unknownKey, env: {} })).toThrowError(/web: .*lisen/);
+  });
+
+  it('reports YAML syntax errors and missing files as ConfigError', () => {
+    const file = tmpFile('web: [unclosed\n');
+    expect(() => loadConfig({ file, env: {} })).toThrowError(ConfigError);
+    expect(() => loadConfig({ file: '/nonexistent/postern.yaml', env: {} })).toThrowError(/no such file/);
+  });
+
+  it('takes settings from POSTERN_ variables, over the file', () => {
+    const file = tmpFile('web: { listen: 127.0.0.1:3000 }\n');
+    const { config } = loadConfig({
+      file,
+      env: { POSTERN_WEB_LISTEN: '127.0.0.1:4000', POSTERN_PROXY_MYSQL_LISTEN: '127.0.0.1:4036', POSTERN_AGENT_ENABLED: 'false' },
+    });
+    expect(config.web.listen).toBe('127.0.0.1:4000');
+    expect(config.proxy.mysql_listen).toBe('127.0.0.1:4036');
+    expect(config.agent.enabled).toBe(false);
+    expect(() => loadConfig({ env: { POSTERN_WEB_ENABLED: 'maybe' } })).toThrowError(/web\.enabled/);
+  });
+
+  it('lets --data-dir win', () => {
+    const { dataDir } = loadConfig({ dataDir: '/tmp/pd', env: { POSTERN_DATA_DIR: '/elsewhere' } });
+    expect(dataDir).toBe('/tmp/pd');
+  });
+
+  it('splits host:port', () => {
+    expect(splitHostPort('127.0.0.1:3000')).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(splitHostPort('[::1]:5432')).toEqual({ host: '::1', port: 5432 });
+    expect(() => splitHostPort('nohost')).toThrowError(ConfigError);
+  });
+});

@@ -1,0 +1,15 @@
+// The one place that names the generated Prisma client, so that other packages depend on
+// @postern/store and never on the generated folder's layout.
+export { Prisma } from './generated/prisma/client';
+export type {
+  PrismaClient,
+  Agent,
+  AuditEvent,
+  CertAuthority,
+  Database,
+  JoinToken,
+  Role,
+  SignupToken,
+  User,
+  WebSession,
+} from './generated/prisma/client';

@@ -1,0 +1,19 @@
+export { openStore } from './open-store';
+export type { OpenStoreOptions, Store } from './store';
+export { listMigrations } from './migrations';
+export type { Migration } from './migrations';
+export { StoreError } from './errors';
+export type { StoreErrorCode } from './errors';
+export { Prisma } from './client';
+export type {
+  Agent,
+  AuditEvent,
+  CertAuthority,
+  Database,
+  JoinToken,
+  PrismaClient,
+  Role,
+  SignupToken,
+  User,
+  WebSession,
+} from './client';

@@ -1,0 +1,371 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { Prisma } from '../../src/index';
+import type { PrismaClient } from '../../src/index';
+
+// One case per model of the generated client: create with every scalar field set, read it
+// back and compare every field, check the defaults, update what may be updated, follow the
+// relations, hit each unique constraint and each cascade. The Record type makes a new
+// model a compile error here until it has a case; the test also checks this at run time.
+
+type ModelCase = (prisma: PrismaClient) => Promise<void>;
+
+const at = (iso: string): Date => new Date(iso);
+const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** Fails when a model gains a scalar field that the case does not set. */
+function expectEveryScalar(model: Prisma.ModelName, data: object, except: string[] = []): void {
+  const fields = (Prisma as unknown as Record<string, Record<string, string> | undefined>)[`${model}ScalarFieldEnum`];
+  if (!fields) throw new Error(`Prisma.${model}ScalarFieldEnum not found`);
+  const expected = Object.values(fields).filter((f) => !except.includes(f));
+  expect(Object.keys(data).sort()).toEqual(expected.sort());
+}
+
+async function expectUniqueViolation(promise: Promise<unknown>): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ code: 'P2002' });
+}
+
+async function expectForeignKeyViolation(promise: Promise<unknown>): Promise<void> {
+  await expect(promise).rejects.toMatchObject({ code: 'P2003' });
+}
+
+/** A column filled by DEFAULT CURRENT_TIMESTAMP or by Prisma's @updatedAt just now. */
+function expectRecent(value: Date, since: Date): void {
+  expect(value).toBeInstanceOf(Date);
+  expect(value.getTime()).toBeGreaterThanOrEqual(since.getTime() - 5_000);
+  expect(value.getTime()).toBeLessThanOrEqual(Date.now() + 5_000);
+}
+
+async function makeUser(prisma: PrismaClient, name = unique('user')): Promise<string> {
+  const id = randomUUID();
+  await prisma.user.create({ data: { id, name, roles: [] } });
+  return id;
+}
+
+async function makeAgent(prisma: PrismaClient): Promise<string> {
+  const id = randomUUID();
+  await prisma.agent.create({ data: { id, name: unique('agent') } });
+  return id;
+}
+
+export const modelCases: Record<Prisma.ModelName, ModelCase> = {
+  async User(prisma) {
+    const data = {
+      id: randomUUID(),
+      name: unique('alice'),
+      passwordHash: '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA',
+      totpSecret: 'sealed:v1:abc',
+      roles: ['access', 'editor'],
+      traits: { logins: ['alice', 'root'], db_users: ['app'], nested: { n: 1.5, ok: true, none: null, text: 'ü "q"' } },
+      locked: true,
+      createdAt: at('2024-01-02T03:04:05.678Z'),
+      updatedAt: at('2024-02-03T04:05:06.789Z'),
+    };
+    expectEveryScalar('User', data);
+    await prisma.user.create({ data });
+    expect(await prisma.user.findUniqueOrThrow({ where: { id: data.id } })).toEqual(data);
+    expect(await prisma.user.findUnique({ where: { name: data.name } })).toMatchObject({ id: data.id });
+
+    const before = new Date();
+    const minimal = await prisma.user.create({ data: { id: randomUUID(), name: unique('bob'), roles: [] } });
+    expect(minimal).toMatchObject({ passwordHash: null, totpSecret: null, roles: [], traits: {}, locked: false });
+    expectRecent(minimal.createdAt, before);
+    expectRecent(minimal.updatedAt, before);
+
+    const updated = await prisma.user.update({
+      where: { id: data.id },
+      data: { locked: false, roles: { push: 'auditor' }, passwordHash: null, traits: { logins: [] } },
+    });
+    expect(updated).toMatchObject({ locked: false, roles: ['access', 'editor', 'auditor'], passwordHash: null, traits: { logins: [] } });
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(data.updatedAt.getTime());
+    expect(updated.createdAt).toEqual(data.createdAt);
+
+    await expectUniqueViolation(prisma.user.create({ data: { id: randomUUID(), name: data.name, roles: [] } }));
+    await expectUniqueViolation(prisma.user.create({ data: { id: data.id, name: unique('dup'), roles: [] } }));
+
+    // Relations, and their cascade when the user goes.
+    const withChildren = await prisma.user.update({
+      where: { id: data.id },
+      data: {
+        signupTokens: { create: { id: randomUUID(), tokenHash: unique('st'), expiresAt: at('2030-01-01T00:00:00.000Z') } },
+        sessions: { create: { id: randomUUID(), tokenHash: unique('ws'), kind: 'web', expiresAt: at('2030-01-01T00:00:00.000Z') } },
+      },
+      include: { signupTokens: true, sessions: true },
+    });
+    expect(withChildren.signupTokens).toHaveLength(1);
+    expect(withChildren.sessions).toHaveLength(1);
+    await prisma.user.delete({ where: { id: data.id } });
+    expect(await prisma.signupToken.count({ where: { userId: data.id } })).toBe(0);
+    expect(await prisma.webSession.count({ where: { userId: data.id } })).toBe(0);
+  },
+
+  async SignupToken(prisma) {
+    const userId = await makeUser(prisma);
+    const data = {
+      id: randomUUID(),
+      tokenHash: unique('sha256'),
+      userId,
+      expiresAt: at('2030-05-06T07:08:09.123Z'),
+      usedAt: at('2024-05-06T07:08:09.456Z'),
+      createdAt: at('2024-05-06T07:00:00.001Z'),
+    };
+    expectEveryScalar('SignupToken', data);
+    await prisma.signupToken.create({ data });
+    expect(await prisma.signupToken.findUniqueOrThrow({ where: { id: data.id } })).toEqual(data);
+    const found = await prisma.signupToken.findUniqueOrThrow({ where: { tokenHash: data.tokenHash }, include: { user: true } });
+    expect(found.user.id).toBe(userId);
+
+    const before = new Date();
+    const minimal = await prisma.signupToken.create({
+      data: { id: randomUUID(), tokenHash: unique('sha256'), userId, expiresAt: data.expiresAt },
+    });
+    expect(minimal.usedAt).toBeNull();
+    expectRecent(minimal.createdAt, before);
+
+    const used = await prisma.signupToken.update({ where: { id: minimal.id }, data: { usedAt: at('2025-01-01T00:00:00.999Z') } });
+    expect(used.usedAt).toEqual(at('2025-01-01T00:00:00.999Z'));
+
+    await expectUniqueViolation(prisma.signupToken.create({ data: { ...data, id: randomUUID() } }));
+    await expectForeignKeyViolation(
+      prisma.signupToken.create({ data: { ...data, id: randomUUID(), tokenHash: unique('x'), userId: randomUUID() } }),
+    );
+    await prisma.user.delete({ where: { id: userId } });
+    expect(await prisma.signupToken.count({ where: { userId } })).toBe(0);
+  },
+
+  async Role(prisma) {
+    const data = {
+      name: unique('editor'),
+      spec: {
+        kind: 'role',
+        version: 'v1',
+        metadata: { name: 'editor', description: 'edits' },
+        spec: { allow: { db_labels: { env: ['dev', 'staging'] }, db_names: ['*'], db_users: ['{{internal.db_users}}'] } },
+      },
+      createdAt: at('2024-03-04T05:06:07.890Z'),
+      updatedAt: at('2024-03-04T05:06:07.891Z'),
+    };
+    expectEveryScalar('Role', data);
+    await prisma.role.create({ data });
+    expect(await prisma.role.findUniqueOrThrow({ where: { name: data.name } })).toEqual(data);
+
+    const updated = await prisma.role.update({ where: { name: data.name }, data: { spec: { kind: 'role', version: 'v2' } } });
+    expect(updated.spec).toEqual({ kind: 'role', version: 'v2' });
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(data.updatedAt.getTime());
+
+    const before = new Date();
+    const minimal = await prisma.role.create({ data: { name: unique('viewer'), spec: {} } });
+    expectRecent(minimal.createdAt, before);
+    expectRecent(minimal.updatedAt, before);
+
+    await expectUniqueViolation(prisma.role.create({ data: { name: data.name, spec: {} } }));
+    await prisma.role.delete({ where: { name: data.name } });
+    expect(await prisma.role.findUnique({ where: { name: data.name } })).toBeNull();
+  },
+
+  async JoinToken(prisma) {
+    const data = {
+      id: randomUUID(),
+      tokenHash: unique('sha256'),
+      type: 'agent',
+      expiresAt: at('2030-01-01T00:00:00.001Z'),
+      usedAt: at('2024-06-07T08:09:10.111Z'),
+      createdBy: 'admin',
+      createdAt: at('2024-06-07T08:00:00.222Z'),
+    };
+    expectEveryScalar('JoinToken', data);
+    await prisma.joinToken.create({ data });
+    expect(await prisma.joinToken.findUniqueOrThrow({ where: { id: data.id } })).toEqual(data);
+    expect(await prisma.joinToken.findUnique({ where: { tokenHash: data.tokenHash } })).toMatchObject({ id: data.id });
+
+    const before = new Date();
+    const minimal = await prisma.joinToken.create({
+      data: { id: randomUUID(), tokenHash: unique('sha256'), type: 'proxy', expiresAt: data.expiresAt, createdBy: 'admin' },
+    });
+    expect(minimal.usedAt).toBeNull();
+    expectRecent(minimal.createdAt, before);
+    const used = await prisma.joinToken.update({ where: { id: minimal.id }, data: { usedAt: data.usedAt } });
+    expect(used.usedAt).toEqual(data.usedAt);
+
+    await expectUniqueViolation(prisma.joinToken.create({ data: { ...data, id: randomUUID() } }));
+    await prisma.joinToken.delete({ where: { id: data.id } });
+    expect(await prisma.joinToken.count({ where: { id: data.id } })).toBe(0);
+  },
+
+  async Agent(prisma) {
+    const data = {
+      id: randomUUID(),
+      name: unique('agent'),
+      version: '0.1.0',
+      lastHeartbeat: at('2024-07-08T09:10:11.333Z'),
+      createdAt: at('2024-07-01T00:00:00.444Z'),
+    };
+    expectEveryScalar('Agent', data);
+    await prisma.agent.create({ data });
+    expect(await prisma.agent.findUniqueOrThrow({ where: { id: data.id } })).toEqual(data);
+
+    const before = new Date();
+    const minimal = await prisma.agent.create({ data: { id: randomUUID(), name: data.name } });
+    // Agent names are not unique: the same name may join again under a new id.
+    expect(minimal).toMatchObject({ version: '', lastHeartbeat: null });
+    expectRecent(minimal.createdAt, before);
+
+    const beat = await prisma.agent.update({ where: { id: minimal.id }, data: { lastHeartbeat: data.lastHeartbeat, version: '0.2.0' } });
+    expect(beat).toMatchObject({ lastHeartbeat: data.lastHeartbeat, version: '0.2.0' });
+
+    await expectUniqueViolation(prisma.agent.create({ data: { id: data.id, name: unique('dup') } }));
+    await prisma.database.create({
+      data: { id: randomUUID(), name: 'pg', protocol: 'postgres', uri: 'localhost:5432', agentId: data.id },
+    });
+    const withDatabases = await prisma.agent.findUniqueOrThrow({ where: { id: data.id }, include: { databases: true } });
+    expect(withDatabases.databases.map((d) => d.name)).toEqual(['pg']);
+    await prisma.agent.delete({ where: { id: data.id } });
+    expect(await prisma.database.count({ where: { agentId: data.id } })).toBe(0);
+  },
+
+  async Database(prisma) {
+    const agentId = await makeAgent(prisma);
+    const otherAgentId = await makeAgent(prisma);
+    const data = {
+      id: randomUUID(),
+      name: unique('orders'),
+      protocol: 'postgres',
+      uri: 'db.internal:5432',
+      labels: { env: 'prod', team: 'billing' },
+      serverVersion: '15.8',
+      agentId,
+      updatedAt: at('2024-08-09T10:11:12.555Z'),
+    };
+    expectEveryScalar('Database', data);
+    await prisma.database.create({ data });
+    expect(await prisma.database.findUniqueOrThrow({ where: { id: data.id } })).toEqual(data);
+    const byRoute = await prisma.database.findUniqueOrThrow({
+      where: { agentId_name: { agentId, name: data.name } },
+      include: { agent: true },
+    });
+    expect(byRoute.agent.id).toBe(agentId);
+
+    const before = new Date();
+    // The same name behind another agent is allowed (several agents may serve one database).
+    const minimal = await prisma.database.create({
+      data: { id: randomUUID(), name: data.name, protocol: 'mysql', uri: 'db.internal:3306', agentId: otherAgentId },
+    });
+    expect(minimal).toMatchObject({ labels: {}, serverVersion: '' });
+    expectRecent(minimal.updatedAt, before);
+    expect(await prisma.database.count({ where: { name: data.name } })).toBe(2);
+
+    const updated = await prisma.database.update({ where: { id: data.id }, data: { serverVersion: '16.4', labels: { env: 'dev' } } });
+    expect(updated).toMatchObject({ serverVersion: '16.4', labels: { env: 'dev' } });
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(data.updatedAt.getTime());
+
+    await expectUniqueViolation(prisma.database.create({ data: { ...data, id: randomUUID() } }));
+    await expectForeignKeyViolation(prisma.database.create({ data: { ...data, id: randomUUID(), agentId: randomUUID() } }));
+    await prisma.agent.delete({ where: { id: agentId } });
+    expect(await prisma.database.findUnique({ where: { id: data.id } })).toBeNull();
+    expect(await prisma.database.findUnique({ where: { id: minimal.id } })).not.toBeNull();
+  },
+
+  async CertAuthority(prisma) {
+    const data = {
+      type: unique('user'),
+      certPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      sealedKey: 'v1.aes-256-gcm.iv.ciphertext.tag',
+      createdAt: at('2024-09-10T11:12:13.666Z'),
+    };
+    expectEveryScalar('CertAuthority', data);
+    await prisma.certAuthority.create({ data });
+    expect(await prisma.certAuthority.findUniqueOrThrow({ where: { type: data.type } })).toEqual(data);
+
+    const before = new Date();
+    const minimal = await prisma.certAuthority.create({ data: { type: unique('host'), certPem: 'c', sealedKey: 'k' } });
+    expectRecent(minimal.createdAt, before);
+
+    const rotated = await prisma.certAuthority.update({ where: { type: data.type }, data: { certPem: 'new', sealedKey: 'new-key' } });
+    expect(rotated).toMatchObject({ certPem: 'new', sealedKey: 'new-key', createdAt: data.createdAt });
+    await expectUniqueViolation(prisma.certAuthority.create({ data }));
+  },
+
+  async WebSession(prisma) {
+    const userId = await makeUser(prisma);
+    const data = {
+      id: randomUUID(),
+      tokenHash: unique('sha256'),
+      userId,
+      kind: 'cli',
+      expiresAt: at('2030-10-11T12:13:14.777Z'),
+      revokedAt: at('2024-10-11T12:13:14.888Z'),
+      createdAt: at('2024-10-11T12:00:00.999Z'),
+    };
+    expectEveryScalar('WebSession', data);
+    await prisma.webSession.create({ data });
+    expect(await prisma.webSession.findUniqueOrThrow({ where: { id: data.id } })).toEqual(data);
+    const found = await prisma.webSession.findUniqueOrThrow({ where: { tokenHash: data.tokenHash }, include: { user: true } });
+    expect(found.user.id).toBe(userId);
+
+    const before = new Date();
+    const minimal = await prisma.webSession.create({
+      data: { id: randomUUID(), tokenHash: unique('sha256'), userId, kind: 'web', expiresAt: data.expiresAt },
+    });
+    expect(minimal.revokedAt).toBeNull();
+    expectRecent(minimal.createdAt, before);
+    const revoked = await prisma.webSession.update({ where: { id: minimal.id }, data: { revokedAt: data.revokedAt } });
+    expect(revoked.revokedAt).toEqual(data.revokedAt);
+    expect(await prisma.webSession.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } })).toHaveLength(2);
+
+    await expectUniqueViolation(prisma.webSession.create({ data: { ...data, id: randomUUID() } }));
+    await expectForeignKeyViolation(
+      prisma.webSession.create({ data: { ...data, id: randomUUID(), tokenHash: unique('x'), userId: randomUUID() } }),
+    );
+    await prisma.user.delete({ where: { id: userId } });
+    expect(await prisma.webSession.count({ where: { userId } })).toBe(0);
+  },
+
+  async AuditEvent(prisma) {
+    const sid = randomUUID();
+    const data = {
+      uid: randomUUID(),
+      event: 'db.session.query',
+      code: 'TDB02I',
+      time: at('2024-11-12T13:14:15.101Z'),
+      user: 'alice',
+      sid,
+      ei: 7,
+      dbService: 'orders',
+      data: { db_query: 'select 1', db_query_parameters: ['a', 1, null], success: true },
+    };
+    // The id comes from the sequence.
+    expectEveryScalar('AuditEvent', data, ['id']);
+    const created = await prisma.auditEvent.create({ data });
+    expect(typeof created.id).toBe('bigint');
+    expect(await prisma.auditEvent.findUniqueOrThrow({ where: { id: created.id } })).toEqual({ ...data, id: created.id });
+    expect(await prisma.auditEvent.findUnique({ where: { uid: data.uid } })).toMatchObject({ id: created.id });
+
+    // Batches, as the audit writer does them; ids keep increasing.
+    const batch = [8, 9, 10].map((ei) => ({
+      uid: randomUUID(),
+      event: 'db.session.query',
+      code: 'TDB02I',
+      time: at('2024-11-12T13:14:16.000Z'),
+      sid,
+      ei,
+      data: {},
+    }));
+    expect(await prisma.auditEvent.createMany({ data: batch })).toEqual({ count: 3 });
+    const session = await prisma.auditEvent.findMany({ where: { sid }, orderBy: { ei: 'asc' } });
+    expect(session.map((e) => e.ei)).toEqual([7, 8, 9, 10]);
+    expect(session.map((e) => e.id)).toEqual([...session.map((e) => e.id)].sort((a, b) => (a < b ? -1 : 1)));
+    expect(session[1]).toMatchObject({ user: null, dbService: null });
+
+    const minimal = await prisma.auditEvent.create({
+      data: { uid: randomUUID(), event: 'user.login', code: 'T1000I', time: new Date(), data: {} },
+    });
+    expect(minimal).toMatchObject({ ei: 0, user: null, sid: null, dbService: null });
+
+    // "user" is a reserved word in SQL; the column must still be usable for search.
+    expect(await prisma.auditEvent.count({ where: { user: 'alice', time: { gte: data.time } } })).toBeGreaterThanOrEqual(1);
+
+    await expectUniqueViolation(prisma.auditEvent.create({ data: { ...data } }));
+    // Append-only: updates are refused (audit-append-only.test.ts covers this in depth).
+    await expect(prisma.auditEvent.update({ where: { id: created.id }, data: { code: 'X' } })).rejects.toThrow(/append-only/);
+  },
+};

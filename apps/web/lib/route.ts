@@ -1,5 +1,6 @@
 import { MAX_BODY_BYTES } from '@postern/api';
 import type { AuthService, Caller } from '@postern/auth';
+import { formatIssues } from '@postern/validation';
 import type { z } from 'zod';
 import { authService } from './auth-service';
 
@@ -63,8 +64,7 @@ function parseBody<S extends z.ZodType>(schema: S, text: string): z.infer<S> {
 function validate<S extends z.ZodType>(schema: S, json: unknown): z.infer<S> {
   const result = schema.safeParse(json);
   if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`).join('; ');
-    throw new HttpError(400, 'invalid_request', `invalid request: ${detail}`);
+    throw new HttpError(400, 'invalid_request', `invalid request: ${formatIssues(result.error.issues)}`);
   }
   return result.data;
 }

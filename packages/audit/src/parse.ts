@@ -1,5 +1,5 @@
 import { AuditError } from './errors';
-import { formatIssues } from './issues';
+import { formatIssues } from '@postern/validation';
 import { auditEventSchema, type AuditEvent } from './schema';
 
 /** Validates an event read from the store or received from an agent; the error names the offending path. */

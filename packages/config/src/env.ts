@@ -20,6 +20,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   POSTERN_AGENT_ENABLED: 'agent.enabled',
   POSTERN_AGENT_PROXY_ADDR: 'agent.proxy_addr',
   POSTERN_AGENT_JOIN_TOKEN: 'agent.join_token',
+  POSTERN_AGENT_CA_PIN: 'agent.ca_pin',
+  POSTERN_AGENT_NAME: 'agent.name',
 };
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { formatIssues } from '@postern/validation';
 import { applyEnvironment, type Env } from './env';
 import { ConfigError } from './errors';
 import { configSchema, type PosternConfig } from './schema';
@@ -22,13 +22,6 @@ export interface LoadedConfig {
   dataDir: string;
 }
 
-function formatIssues(issues: z.core.$ZodIssue[], where: string): string {
-  const lines = issues.map((issue) => {
-    const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    return `  ${key}: ${issue.message}`;
-  });
-  return `invalid configuration in ${where}:\n${lines.join('\n')}`;
-}
 
 export function parseConfig(raw: unknown, where = 'configuration', env: Env = {}): PosternConfig {
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) {
@@ -36,7 +29,7 @@ export function parseConfig(raw: unknown, where = 'configuration', env: Env = {}
   }
   const merged = applyEnvironment((raw ?? {}) as Record<string, unknown>, env);
   const result = configSchema.safeParse(merged);
-  if (!result.success) throw new ConfigError('config_invalid', formatIssues(result.error.issues, where));
+  if (!result.success) throw new ConfigError('config_invalid', `invalid configuration in ${where}: ${formatIssues(result.error.issues)}`);
   return result.data;
 }
 

@@ -66,6 +66,10 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         proxy_addr: listenAddr.default('localhost:3080'),
         join_token: z.string().default(''),
+        /** sha256 of the Host CA certificate (as `postern start` prints it), checked when joining. */
+        ca_pin: z.string().default(''),
+        /** How the agent shows in the admin UI; default: its host id. */
+        name: z.string().default(''),
         databases: z.array(databaseSchema).default([]),
       })
       .strict()

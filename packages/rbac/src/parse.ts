@@ -1,6 +1,6 @@
 import { parseDocument, stringify } from 'yaml';
 import { RbacError } from './errors';
-import { formatIssues } from './issues';
+import { formatIssues } from '@postern/validation';
 import { roleSchema, type Role } from './schema';
 
 /** Validates a role document; the error names the path of every offending key. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
-// Zod's own messages start with "Invalid input: " and keep the path apart; an admin
-// applying a role file wants "spec.allow.db_names: expected array" on one line instead.
+// Zod's own messages start with "Invalid input: " and keep the path apart; a person
+// fixing a role file, a config or a request wants "spec.allow.db_names: expected array".
 
 type Issue = z.core.$ZodIssue;
 

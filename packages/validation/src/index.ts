@@ -1,0 +1,1 @@
+export { formatIssues } from './format-issues';

@@ -38,6 +38,10 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
   });
 }
 
+function isLoopback(addr: string): boolean {
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+}
+
 function displayHost(host: string): string {
   return host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
 }
@@ -54,8 +58,11 @@ export async function startWeb(loaded: LoadedConfig, opts: { publicUrl?: string 
   const { host, port } = splitHostPort(loaded.config.web.listen);
   let handle: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;
   const server = http.createServer((req, res) => {
-    // The address the route handlers see for rate limits and audit; a client cannot set it.
-    req.headers['x-postern-client-addr'] = req.socket.remoteAddress ?? 'unknown';
+    // The address the route handlers see for rate limits and audit. The web app listens on
+    // loopback behind the proxy, so X-Forwarded-For is believed only from a loopback peer.
+    const peer = req.socket.remoteAddress ?? 'unknown';
+    const forwarded = typeof req.headers['x-forwarded-for'] === 'string' ? req.headers['x-forwarded-for'].split(',')[0]!.trim() : '';
+    req.headers['x-postern-client-addr'] = forwarded && isLoopback(peer) ? forwarded : peer;
     if (!handle) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
       res.end(JSON.stringify({ error: { code: 'starting', message: 'Postern is starting; try again in a moment' } }));

@@ -7,6 +7,8 @@ export const pingResponse = z.object({
   second_factor: z.enum(['off', 'otp', 'webauthn']),
   connectors: z.array(z.object({ name: z.string(), type: z.enum(['oidc', 'saml']), display: z.string() })),
   proxy_public_addr: z.string().optional(),
+  /** host:port where MySQL clients reach the proxy. */
+  mysql_public_addr: z.string().optional(),
 });
 export type PingResponse = z.infer<typeof pingResponse>;
 

@@ -42,3 +42,9 @@ export const dbClientCertRequest = z
   .object({ csr: pem, db_user: z.string().min(1).max(63), ttl: z.string().regex(/^(\d+h)?(\d+m)?$/).default('1h') })
   .strict();
 export type DbClientCertRequest = z.infer<typeof dbClientCertRequest>;
+
+/** An agent re-checks every session against the user's current roles and lock. */
+export const accessLookupRequest = z.object({ user: z.string().min(1).max(64), roles: z.array(z.string().max(64)).max(100) }).strict();
+export type AccessLookupRequest = z.infer<typeof accessLookupRequest>;
+export const accessLookupResponse = z.object({ locked: z.boolean(), roles: z.array(z.record(z.string(), z.unknown())) });
+export type AccessLookupResponse = z.infer<typeof accessLookupResponse>;

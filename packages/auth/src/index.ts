@@ -5,3 +5,4 @@ export { readAdminIdentity, adminIdentityPath, adminIdentitySchema, type AdminId
 export { LoginRateLimiter } from './login/rate-limiter';
 export { hashPassword, verifyPassword } from './login/password';
 export { checkTotp, newTotpSecret } from './login/totp';
+export type { HostIdentityMaterial } from './hosts/local-host-identity';

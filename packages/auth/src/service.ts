@@ -1,6 +1,6 @@
 import type * as api from '@postern/api';
 import { AuditBatcher } from '@postern/audit';
-import type { LoadedConfig } from '@postern/config';
+import { splitHostPort, type LoadedConfig } from '@postern/config';
 import { createLogger } from '@postern/log';
 import { loadOrCreateMasterKey } from '@postern/pki';
 import { openStore, type Store } from '@postern/store';
@@ -21,11 +21,14 @@ import type { AuthContext } from './context';
 import { listDatabases } from './databases/list-databases';
 import { AuthError } from './errors';
 import { createJoinToken } from './hosts/create-join-token';
+import { accessLookup } from './hosts/access-lookup';
 import { heartbeat } from './hosts/heartbeat';
+import { issueLocalHostIdentity } from './hosts/local-host-identity';
 import { join } from './hosts/join';
 import { localLogin } from './login/local-login';
 import { LoginRateLimiter } from './login/rate-limiter';
 import { applyRole, getRole, listRoles, removeRole } from './roles/manage-roles';
+import { resolveRoles } from './roles/resolve-roles';
 import { authenticate, type AdminIdentity, type RequestFacts } from './sessions/authenticate';
 import { requireAction, requireHost, requireUser } from './sessions/authorize';
 import { createUser } from './users/create-user';
@@ -106,7 +109,12 @@ export class AuthService {
       version: VERSION,
       second_factor: config.auth.second_factor,
       connectors: config.auth.connectors.map((c) => ({ name: c.name, type: c.type, display: c.display ?? c.name })),
-      ...(config.proxy.enabled ? { proxy_public_addr: config.proxy.public_addr } : {}),
+      ...(config.proxy.enabled
+        ? {
+            proxy_public_addr: config.proxy.public_addr,
+            mysql_public_addr: `${splitHostPort(config.proxy.public_addr).host}:${splitHostPort(config.proxy.mysql_listen).port}`,
+          }
+        : {}),
     };
   }
 
@@ -139,6 +147,12 @@ export class AuthService {
   }
   issueDbCert(caller: Caller, req: api.DbCertRequest) {
     return issueDbCert(this.ctx, requireUser(caller), req);
+  }
+  /** Names of the databases a certificate's identity may reach (for the proxy's error messages). */
+  async reachableDatabases(identity: { username: string; roles: string[]; traits: Record<string, string[]> }): Promise<string[]> {
+    const roles = await resolveRoles(this.ctx, identity.roles);
+    const caller = { kind: 'user' as const, userId: '', name: identity.username, roleNames: identity.roles, roles, traits: identity.traits, sessionId: '', sessionKind: 'cert', expires: new Date() };
+    return (await listDatabases(this.ctx, caller)).map((d) => d.name);
   }
   listDatabases(caller: Caller) {
     if (caller.kind === 'host') throw new AuthError('forbidden', 'hosts cannot list databases');
@@ -197,6 +211,13 @@ export class AuthService {
   }
   signDbClient(caller: Caller, req: api.DbClientCertRequest) {
     return signDbClient(this.ctx, requireHost(caller, 'agent'), req);
+  }
+  accessLookup(caller: Caller, req: api.AccessLookupRequest) {
+    return accessLookup(this.ctx, requireHost(caller), req);
+  }
+  /** For a proxy or agent running in this process. */
+  localHostIdentity(role: 'proxy' | 'agent', names: { hostname: string; dnsNames: string[]; ips: string[] }) {
+    return issueLocalHostIdentity(this.ctx, role, names);
   }
   receiveAuditEvents(caller: Caller, events: Record<string, unknown>[]) {
     return receiveAuditEvents(this.ctx, requireHost(caller), events);

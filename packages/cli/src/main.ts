@@ -4,6 +4,7 @@ import { registerAudit } from './commands/audit';
 import { registerDb } from './commands/db';
 import { registerLogin } from './commands/login';
 import { registerLogout } from './commands/logout';
+import { registerProxy } from './commands/proxy-db';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 
@@ -20,6 +21,7 @@ function buildProgram(): Command {
   registerLogout(program);
   registerStatus(program);
   registerDb(program);
+  registerProxy(program);
   registerAudit(program);
   registerAdmin(program);
   // Subcommands inherit the error handling so that usage errors exit 2, not throw.

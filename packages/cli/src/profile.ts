@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { CaBundle } from '@postern/api';
 import { z } from 'zod';
+import { removeClientConfigs } from './db/client-config';
 import { CliError } from './errors';
 import type { ApiTarget } from './http';
 
@@ -88,6 +89,8 @@ export function apiTargetFor(p: Profile, home = posternHome()): ApiTarget {
 
 export function removeProfile(home = posternHome()): void {
   const f = profileFiles(home);
+  // The database sections would point at the keys deleted below.
+  removeClientConfigs(home, null);
   rmSync(f.profile, { force: true });
   rmSync(path.join(home, 'keys'), { recursive: true, force: true });
 }

@@ -1,5 +1,7 @@
-export { freePort } from './free-port';
-export { run } from './run';
-export type { RunOptions, RunResult } from './run';
+export { freePort } from '@postern/local-postgres';
+export { run } from '@postern/local-postgres';
+export type { RunOptions, RunResult } from '@postern/local-postgres';
 export { startPostgres } from './postgres';
 export type { StartPostgresOptions, TestPostgres } from './postgres';
+export { startMariadb } from './mariadb';
+export type { StartMariadbOptions, TestMariadb } from './mariadb';

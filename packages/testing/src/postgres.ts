@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { registerCleanup } from './cleanup-registry';
-import { freePort } from './free-port';
-import { postgresOwner, runServerTool, runningAsRoot, serverCommand } from './pg-binaries';
+import { freePort } from '@postern/local-postgres';
+import { postgresOwner, runServerTool, runningAsRoot, serverCommand } from '@postern/local-postgres';
 import { renderHba, renderPostgresConf } from './postgres-config';
 
 export interface TestPostgres {

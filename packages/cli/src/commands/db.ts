@@ -4,6 +4,11 @@ import { CliError } from '../errors';
 import { callApi } from '../http';
 import { formatLabels, json, table } from '../output';
 import { apiTargetFor, requireProfile } from '../profile';
+import { registerDbConfig } from './db-config';
+import { registerDbConnect } from './db-connect';
+import { registerDbEnv } from './db-env';
+import { registerDbLogin } from './db-login';
+import { registerDbLogout } from './db-logout';
 
 export function registerDb(program: Command): void {
   const db = program.command('db').description('databases: list them, get certificates, connect');
@@ -29,4 +34,9 @@ export function registerDb(program: Command): void {
         ),
       );
     });
+  registerDbLogin(db);
+  registerDbLogout(db);
+  registerDbConnect(db);
+  registerDbConfig(db);
+  registerDbEnv(db);
 }

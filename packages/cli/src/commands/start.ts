@@ -1,10 +1,113 @@
-import { loadConfig } from '@postern/config';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, splitHostPort, type LoadedConfig } from '@postern/config';
 import { createLogger } from '@postern/log';
+import { certificateFingerprint, createCsr, generateKeyPair, signDbServerCertificate, type CertAuthority } from '@postern/pki';
+import type { AuthService } from '@postern/auth';
 import type { Command } from 'commander';
+import { CliError } from '../errors';
+
+/**
+ * The web app's server, loaded by name: importing its types would bring Next.js's global
+ * type augmentations (a required NODE_ENV, …) into every CLI file.
+ */
+const WEB_SERVER = '@postern/web/server';
+interface WebServerModule {
+  startWeb(loaded: LoadedConfig, opts: { publicUrl?: string }): Promise<{ url: string; publicUrl: string; auth: AuthService; close(): Promise<void> }>;
+}
 
 interface Part {
   name: string;
   close(): Promise<void>;
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/**
+ * Starts the parts the config enables, in order: web (Auth Service), proxy, agent. `start`
+ * is the processes' composition root, so it alone loads the apps.
+ */
+/** The quickstart's demo PostgreSQL, with a server certificate from the DB Client CA. */
+async function startDemo(loaded: LoadedConfig, dbClientCa: CertAuthority) {
+  const { startDemoPostgres, demoPostgresDir } = await import('@postern/local-postgres');
+  const key = await generateKeyPair();
+  const serverCertPem = signDbServerCertificate(dbClientCa, createCsr(key, '127.0.0.1'), ['127.0.0.1', 'localhost'], 365 * 24 * 3600_000);
+  return startDemoPostgres({ dir: demoPostgresDir(loaded.dataDir), serverCertPem, serverKeyPem: key.privateKeyPem, clientCaPem: dbClientCa.certPem });
+}
+
+async function startParts(loaded: LoadedConfig, parts: Part[], quickstart: boolean): Promise<Record<string, string>> {
+  const { config } = loaded;
+  const log = createLogger('start');
+  const addresses: Record<string, string> = {};
+  if ((config.proxy.enabled || config.agent.enabled) && !config.web.enabled && config.proxy.enabled) {
+    throw new CliError('proxy: a proxy runs next to the web app in this release; enable web too');
+  }
+  if (!config.web.enabled) {
+    if (config.agent.enabled) {
+      const { startAgent } = await import('@postern/agent/server');
+      const agent = await startAgent(loaded);
+      parts.push({ name: 'agent', close: () => agent.close() });
+      addresses.agent = agent.hostId;
+    }
+    return addresses;
+  }
+
+  const publicHost = splitHostPort(config.proxy.public_addr).host;
+  const publicUrl = config.web.public_url || (config.proxy.enabled ? `https://${config.proxy.public_addr}` : undefined);
+  const { startWeb } = (await import(WEB_SERVER)) as WebServerModule;
+  const web = await startWeb(loaded, { publicUrl });
+  parts.push({ name: 'web', close: () => web.close() });
+  addresses.web = web.url;
+  const hostCa = web.auth.ctx.cas.host.certPem;
+  const hostCaFile = path.join(loaded.dataDir, 'host-ca.pem');
+  writeFileSync(hostCaFile, hostCa);
+
+  let proxyAddr: string | undefined;
+  if (config.proxy.enabled) {
+    const { startProxy } = await import('@postern/proxy/server');
+    const names = { hostname: publicHost, dnsNames: [...new Set([publicHost, 'localhost'])].filter((h) => !isIp(h)), ips: [...new Set(['127.0.0.1', '::1', ...(isIp(publicHost) ? [publicHost] : [])])] };
+    const identity = await web.auth.localHostIdentity('proxy', names);
+    const proxy = await startProxy({
+      listen: config.proxy.listen,
+      clusterName: config.cluster_name,
+      identity: { hostId: identity.hostId, keyPem: identity.keyPem, certPem: identity.certPem, ca: { user: identity.ca.user, host: identity.ca.host } },
+      webUrl: web.url,
+      reachable: (id) => web.auth.reachableDatabases(id),
+    });
+    parts.push({ name: 'proxy', close: () => proxy.close() });
+    addresses.proxy = proxy.address;
+    proxyAddr = proxy.address;
+  }
+  if (config.agent.enabled && quickstart) {
+    const demo = await startDemo(loaded, web.auth.ctx.cas.db_client);
+    parts.push({ name: 'demo database', close: () => demo.stop() });
+    config.agent.databases.push({ name: 'demo', protocol: 'postgres', uri: demo.uri, ca_cert_file: '', labels: { env: 'dev' } });
+    addresses.demo = demo.uri;
+  }
+  if (config.agent.enabled) {
+    const { startAgent } = await import('@postern/agent/server');
+    const identity = await web.auth.localHostIdentity('agent', { hostname: 'local-agent', dnsNames: [], ips: [] });
+    const agent = await startAgent(loaded, { local: { identity, authUrl: web.url } });
+    parts.push({ name: 'agent', close: () => agent.close() });
+    addresses.agent = agent.hostId;
+  }
+
+  const first = await web.auth.firstAdminLink();
+  const loginTarget = config.proxy.enabled ? config.proxy.public_addr : web.url;
+  console.log(`Postern is running (cluster ${config.cluster_name}, data in ${loaded.dataDir}).`);
+  console.log(`  Web UI and API: ${web.publicUrl}`);
+  if (proxyAddr) console.log(`  Proxy:          ${proxyAddr} (PostgreSQL, agents, HTTPS)`);
+  if (addresses.demo) console.log(`  Demo database:  demo (PostgreSQL at ${addresses.demo}): postern db connect demo --db-user postgres --db-name demo`);
+  console.log(`  Host CA:        ${hostCaFile} (sha256:${certificateFingerprint(hostCa)})`);
+  console.log(`  Sign in:        postern login --proxy ${loginTarget}${config.proxy.enabled ? ` --ca-file ${hostCaFile}` : ''} --user NAME`);
+  if (first) {
+    console.log(`  First admin:    open ${first.url}`);
+    console.log(`                  to set the password of user "${first.user}" (link valid until ${first.expires.toISOString()})`);
+  }
+  log.debug({ parts: parts.map((p) => p.name) }, 'parts started');
+  return addresses;
 }
 
 export function registerStart(program: Command): void {
@@ -16,14 +119,13 @@ export function registerStart(program: Command): void {
     .action(async (opts: { config?: string; dataDir?: string }) => {
       const log = createLogger('start');
       const loaded = loadConfig({ file: opts.config, dataDir: opts.dataDir });
-      const { config } = loaded;
       const parts: Part[] = [];
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'shutting down');
-        for (const part of parts.reverse()) {
+        for (const part of [...parts].reverse()) {
           await part.close().catch((err: unknown) => log.error({ err, part: part.name }, 'shutdown failed'));
         }
         log.info('stopped');
@@ -31,29 +133,21 @@ export function registerStart(program: Command): void {
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
-
-      const addresses: Record<string, string> = {};
+      // A bug that escapes every handler must leave a trace in the log, not just an exit code.
+      process.on('uncaughtException', (err) => {
+        log.fatal({ err }, 'uncaught exception; exiting');
+        process.exit(70);
+      });
+      process.on('unhandledRejection', (err) => {
+        log.fatal({ err }, 'unhandled promise rejection; exiting');
+        process.exit(70);
+      });
+      let addresses: Record<string, string>;
       try {
-        if (config.web.enabled) {
-          // `start` is the composition root of the processes, so it alone loads the apps.
-          const { startWeb } = await import('@postern/web/server');
-          const web = await startWeb(loaded);
-          parts.push({ name: 'web', close: () => web.close() });
-          addresses.web = web.url;
-          const first = await web.auth.firstAdminLink();
-          console.log(`Postern is running (cluster ${config.cluster_name}, data in ${loaded.dataDir}).`);
-          console.log(`  Web UI and API: ${web.publicUrl}`);
-          console.log(`  Sign in:        postern login --proxy ${web.publicUrl} --user NAME`);
-          if (first) {
-            console.log(`  First admin:    open ${first.url}`);
-            console.log(`                  to set the password of user "${first.user}" (link valid until ${first.expires.toISOString()})`);
-          }
-        }
-        for (const part of ['proxy', 'agent'] as const) {
-          if (config[part].enabled) log.warn({ part }, `${part}: not part of this release yet; skipped`);
-        }
+        // With no config file (and no databases configured), the quickstart adds its demo database.
+        addresses = await startParts(loaded, parts, !opts.config && loaded.config.agent.databases.length === 0);
       } catch (err) {
-        for (const part of parts.reverse()) await part.close().catch(() => undefined);
+        for (const part of [...parts].reverse()) await part.close().catch(() => undefined);
         throw err;
       }
       log.info(addresses, 'postern ready');

@@ -16,7 +16,11 @@ export interface Cluster {
   postern(args: string[], opts?: { input?: string; home?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   /** A fresh POSTERN_HOME for one person. */
   newHome(): string;
+  /** The temporary folder that holds the data dir, homes and configs; removed by stop(). */
+  root: string;
   logs(): string;
+  /** Stops and starts the process again on the same config and data dir. */
+  restart(): Promise<void>;
   stop(): Promise<number | null>;
 }
 
@@ -37,6 +41,40 @@ function waitForReady(child: ChildProcess, logs: { text: string }, timeoutMs: nu
   });
 }
 
+export interface PosternProcess {
+  logs(): string;
+  /** SIGTERM (clean shutdown; resolves with the exit code) or SIGKILL (a crash). */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<number | null>;
+}
+
+/** Runs `postern start --config FILE` until it logs `postern ready`. */
+export async function startPosternProcess(configFile: string, config: Record<string, unknown>): Promise<PosternProcess> {
+  writeFileSync(configFile, stringify(config));
+  const logs = { text: '' };
+  const child = spawn(process.execPath, [POSTERN_BIN, 'start', '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, POSTERN_LOG_LEVEL: 'info' },
+  });
+  child.stdout!.on('data', (d: Buffer) => (logs.text += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (logs.text += d.toString()));
+  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill(signal);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const code = await exited;
+    clearTimeout(killer);
+    return code;
+  };
+  try {
+    await waitForReady(child, logs, 120_000);
+  } catch (err) {
+    await stop('SIGKILL');
+    throw err;
+  }
+  return { logs: () => logs.text, stop };
+}
+
 /** Starts `postern start` as a real process on free loopback ports, with its own data dir. */
 export async function startCluster(overrides: Record<string, unknown> = {}): Promise<Cluster> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'postern-cluster-'));
@@ -52,35 +90,16 @@ export async function startCluster(overrides: Record<string, unknown> = {}): Pro
     ...overrides,
   };
   const configFile = path.join(root, 'postern.yaml');
-  writeFileSync(configFile, stringify(config));
-  const logs = { text: '' };
-  const child = spawn(process.execPath, [POSTERN_BIN, 'start', '--config', configFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, POSTERN_LOG_LEVEL: 'info' },
-  });
-  child.stdout!.on('data', (d: Buffer) => (logs.text += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (logs.text += d.toString()));
-  let homes = 0;
-  const stop = async (): Promise<number | null> => {
-    if (child.exitCode !== null) return child.exitCode;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const code = await exited;
-    clearTimeout(killer);
+  let proc = await startPosternProcess(configFile, config).catch((err: unknown) => {
     rmSync(root, { recursive: true, force: true });
-    return code;
-  };
-  try {
-    await waitForReady(child, logs, 120_000);
-  } catch (err) {
-    await stop();
     throw err;
-  }
+  });
+  let homes = 0;
   return {
     url: `http://127.0.0.1:${port}`,
     dataDir,
     configFile,
+    root,
     postern: (args, opts = {}) =>
       run(process.execPath, [POSTERN_BIN, ...args], {
         input: opts.input,
@@ -88,7 +107,15 @@ export async function startCluster(overrides: Record<string, unknown> = {}): Pro
         timeoutMs: 60_000,
       }),
     newHome: () => path.join(root, `home-${++homes}`),
-    logs: () => logs.text,
-    stop,
+    logs: () => proc.logs(),
+    async restart() {
+      await proc.stop();
+      proc = await startPosternProcess(configFile, config);
+    },
+    async stop() {
+      const code = await proc.stop();
+      rmSync(root, { recursive: true, force: true });
+      return code;
+    },
   };
 }

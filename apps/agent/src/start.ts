@@ -1,0 +1,135 @@
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { AuditBatcher, type AuditEvent } from '@postern/audit';
+import type { LoadedConfig } from '@postern/config';
+import type { Engine } from '@postern/engine';
+import { createLogger } from '@postern/log';
+import { PostgresEngine, sendCancelRequest, sendError } from '@postern/postgres';
+import { startTunnelAgent, type DialRequest, type TunnelAgent } from '@postern/tunnel';
+import { AccessChecker } from './access';
+import { AuditSpool } from './audit-spool';
+import { AuthClient } from './auth-client';
+import { loadDatabases } from './databases';
+import { DbCredentialCache } from './db-credentials';
+import { join, loadIdentity, type AgentIdentity } from './identity';
+import { runSession } from './session';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  /** When the agent runs in the web's process: its identity and the web's own URL. */
+  local?: { identity: AgentIdentity; authUrl: string };
+}
+
+export interface RunningAgent {
+  hostId: string;
+  tunnel: TunnelAgent;
+  spool: AuditSpool;
+  close(): Promise<void>;
+}
+
+export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}): Promise<RunningAgent> {
+  const { config, dataDir } = loaded;
+  const log = createLogger('agent');
+  const proxyAddr = config.agent.proxy_addr;
+  const identity =
+    opts.local?.identity ??
+    loadIdentity(dataDir) ??
+    (await join({ proxyAddr, token: config.agent.join_token, caPin: config.agent.ca_pin || undefined, dataDir }));
+  const creds = { certPem: identity.certPem, keyPem: identity.keyPem };
+  const auth = new AuthClient(opts.local?.authUrl ?? `https://${proxyAddr}`, creds, { ca: identity.ca.host });
+  const databases = loadDatabases(config.agent.databases, identity.ca.db_client);
+  // Real backend keys of live sessions: a cancel is forwarded only for one of them.
+  const liveBackends = new Map<string, string>();
+  const engines = new Map<string, Engine>([
+    [
+      'postgres',
+      new PostgresEngine({
+        onBackendKey: (k) => {
+          const id = `${k.pid}:${k.key}`;
+          liveBackends.set(id, k.database.name);
+          return () => liveBackends.delete(id);
+        },
+      }),
+    ],
+  ]);
+
+  const spool = new AuditSpool({
+    dir: path.join(dataDir, 'agent', 'audit-spool'),
+    log,
+    send: async (events: AuditEvent[]) => {
+      await auth.call('POST', '/audit/events', { events }, null);
+    },
+  });
+  const audit = new AuditBatcher(spool.sink, { onError: (err, pending) => log.error({ err: (err as Error).message, pending }, 'audit spool write failed') });
+  const deps = {
+    clusterName: config.cluster_name,
+    userCas: identity.ca.user,
+    audit,
+    access: new AccessChecker(auth),
+    credentials: new DbCredentialCache(auth),
+    log,
+    refuse: (protocol: 'postgres' | 'mysql', stream: Duplex, message: string) => {
+      if (protocol === 'postgres') void sendError(stream, { code: '28000', message });
+      else stream.destroy();
+    },
+  };
+
+  const onStream = (stream: Duplex, req: DialRequest) => {
+    const db = databases.get(req.database);
+    const meta = req.meta as { cancel?: { pid: number; key: number }; cert?: string; client_addr?: string; startup?: Record<string, string> };
+    if (!db) return void stream.destroy(new Error(`this agent does not serve database ${req.database}`));
+    if (meta.cancel) {
+      stream.resume();
+      stream.end();
+      if (!liveBackends.has(`${meta.cancel.pid}:${meta.cancel.key}`)) return;
+      void sendCancelRequest(db, meta.cancel.pid, meta.cancel.key).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'cancel request failed'));
+      return;
+    }
+    const engine = engines.get(db.protocol);
+    if (!engine) return void deps.refuse(db.protocol, stream, `this agent cannot serve ${db.protocol} databases yet`);
+    void runSession(stream, db, engine, meta, deps).catch((err: unknown) => {
+      log.error({ err: (err as Error).message }, 'session failed');
+      stream.destroy();
+    });
+  };
+
+  const hello = () => ({
+    hostId: identity.hostId,
+    name: config.agent.name || identity.hostId,
+    version: AGENT_VERSION,
+    databases: [...databases.values()].map((d) => ({ name: d.name, protocol: d.protocol, labels: d.labels })),
+  });
+  const tunnel = startTunnelAgent({
+    proxyAddr,
+    tls: { keyPem: identity.keyPem, certPem: identity.certPem, caPem: identity.ca.host.join('\n') },
+    hello,
+    onStream,
+    log,
+  });
+
+  // Heartbeats register the databases in the store, for `postern db ls` and the web UI.
+  const beat = async () => {
+    const h = hello();
+    await auth
+      .call('POST', '/agents/heartbeat', { name: h.name, version: AGENT_VERSION, databases: [...databases.values()].map((d) => ({ name: d.name, protocol: d.protocol, uri: d.uri, labels: d.labels })) }, null)
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'heartbeat failed'));
+  };
+  await beat();
+  const timer = setInterval(() => void beat(), 30_000);
+  timer.unref();
+
+  return {
+    hostId: identity.hostId,
+    tunnel,
+    spool,
+    async close() {
+      clearInterval(timer);
+      await tunnel.close();
+      await audit.close({ timeoutMs: 5_000 }).catch(() => undefined);
+      await spool.drained(5_000);
+      await spool.close();
+      auth.close();
+    },
+  };
+}

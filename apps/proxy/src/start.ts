@@ -1,0 +1,125 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { splitHostPort } from '@postern/config';
+import { createLogger } from '@postern/log';
+import { verifyHostCertificate, type UserIdentity } from '@postern/pki';
+import { TUNNEL_ALPN, TunnelServer } from '@postern/tunnel';
+import { createHttpForwarder } from './http-forward';
+import type { ProxyIdentity } from './identity';
+import { CancelRegistry } from './postgres/cancel-registry';
+import { servePostgres } from './postgres/serve';
+import { AgentRouter } from './router';
+import { classify, peek } from './sniff';
+
+export interface ProxyOptions {
+  listen: string;
+  clusterName: string;
+  identity: ProxyIdentity;
+  /** The web app (UI + Auth Service API) that HTTPS is forwarded to. */
+  webUrl: string;
+  reachable(identity: UserIdentity): Promise<string[]>;
+}
+
+export interface RunningProxy {
+  address: string;
+  tunnels: TunnelServer;
+  close(): Promise<void>;
+}
+
+export class ProxyStartError extends Error {
+  override name = 'ProxyStartError';
+}
+
+/**
+ * The one public port: PostgreSQL clients (recognised by their startup packet, then TLS),
+ * agents' reverse tunnels (TLS, ALPN postern-tunnel/1) and HTTPS (TLS, forwarded to web).
+ */
+export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
+  const log = createLogger('proxy');
+  const { identity } = opts;
+  const serverTls = { key: identity.keyPem, cert: identity.certPem };
+  const tunnels = new TunnelServer({
+    log,
+    verifyAgent: (cert) => {
+      const host = verifyHostCertificate(cert.raw, { trusted: identity.ca.host, clusterName: opts.clusterName, role: 'agent' });
+      return { hostId: host.hostId };
+    },
+  });
+  // Agents present Host CA certificates; browsers none. TLS asks for a certificate but the
+  // tunnel verifies it itself, so that HTTPS works without one.
+  const outerTls = tls.createServer({
+    ...serverTls,
+    ca: identity.ca.host,
+    requestCert: true,
+    rejectUnauthorized: false,
+    ALPNProtocols: [TUNNEL_ALPN, 'http/1.1'],
+  });
+  const postgresContext = tls.createSecureContext({ ...serverTls, ca: identity.ca.user });
+  const http = createHttpForwarder(opts.webUrl, log);
+  outerTls.on('secureConnection', (secure: tls.TLSSocket) => {
+    if (secure.alpnProtocol === TUNNEL_ALPN) tunnels.accept(secure);
+    else http.emit('connection', secure);
+  });
+  outerTls.on('tlsClientError', (_err, s) => s.destroy());
+  const router = new AgentRouter(tunnels);
+  const cancels = new CancelRegistry();
+  const pgDeps = { secureContext: postgresContext, userCas: identity.ca.user, clusterName: opts.clusterName, tunnels, router, cancels, reachable: opts.reachable, log };
+
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setNoDelay(true);
+    void route(socket);
+  });
+
+  async function route(socket: net.Socket): Promise<void> {
+    const head = await peek(socket, 8, 10_000);
+    if (!head) return void socket.destroy();
+    const kind = classify(head).kind;
+    if (kind === 'postgres') {
+      socket.resume();
+      await servePostgres(socket, pgDeps).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'postgres client failed');
+        socket.destroy();
+      });
+      return;
+    }
+    if (kind === 'tls') {
+      // A tls.Server (not a bare TLSSocket) so that Node checks the client certificate
+      // against the Host CA and sets `authorized`, which the tunnel relies on.
+      outerTls.emit('connection', socket);
+      socket.resume();
+      return;
+    }
+    if (kind === 'http') {
+      socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nThis port speaks HTTPS: use https://\n');
+      return;
+    }
+    socket.destroy();
+  }
+
+  const { host, port } = splitHostPort(opts.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'the address is already in use (is another postern running? change proxy.listen)' : err.message;
+      reject(new ProxyStartError(`proxy: cannot listen on ${opts.listen}: ${why}`));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as net.AddressInfo;
+  const address = `${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  log.info({ address }, 'proxy listening');
+  return {
+    address,
+    tunnels,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      await tunnels.close();
+    },
+  };
+}

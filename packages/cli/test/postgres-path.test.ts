@@ -1,0 +1,241 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, run, startPostgres, type TestPostgres } from '@postern/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeSignup } from './helpers/api';
+import { newJoinToken } from './helpers/agent';
+import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
+
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * The whole native PostgreSQL path with real processes: psql → proxy (with web, one
+ * process) → reverse tunnel → agent (another process) → PostgreSQL with TLS and
+ * certificate authentication.
+ */
+describe('native PostgreSQL access through proxy and agent', () => {
+  let c: Cluster;
+  let pgServer: TestPostgres;
+  let agent: PosternProcess;
+  let agentConfig: Record<string, unknown>;
+  let proxyPort: number;
+  let alice: string;
+  let env: NodeJS.ProcessEnv;
+
+  const startAgent = async () => startPosternProcess(path.join(c.root, 'agent.yaml'), agentConfig);
+  const psql = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) =>
+    run('psql', ['service=postern-demo', '-X', '-v', 'ON_ERROR_STOP=1', ...args], { env, input: opts.input, timeoutMs: opts.timeoutMs ?? 30_000 });
+
+  beforeAll(async () => {
+    proxyPort = await freePort();
+    c = await startCluster({
+      auth: { second_factor: 'off' },
+      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, public_addr: `localhost:${proxyPort}` },
+    });
+    const ok = async (args: string[], input?: string) => {
+      const r = await c.postern([...args, '--config', c.configFile], { input });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    // The database: TLS with a server certificate from `postern admin db sign`, certificate auth.
+    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
+    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
+    pgServer = await startPostgres({ tls: { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') }, certAuth: true });
+    await pgServer.query('create role alice login');
+    await pgServer.query('create database app owner alice');
+
+    // The agent: another process, joined with a token, dialling out to the proxy.
+    agentConfig = {
+      cluster_name: 'test',
+      data_dir: path.join(c.root, 'agent-data'),
+      web: { enabled: false },
+      proxy: { enabled: false },
+      agent: {
+        enabled: true,
+        proxy_addr: `localhost:${proxyPort}`,
+        join_token: await newJoinToken(c),
+        databases: [{ name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } }],
+      },
+    };
+    agent = await startAgent();
+
+    // A person with a role that allows the demo database as db user alice.
+    const role = path.join(c.root, 'dev.yaml');
+    writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
+    await ok(['admin', 'roles', 'apply', '-f', role]);
+    const added = await ok(['admin', 'users', 'add', 'alice', '--roles', 'dev', '--traits', 'db_users=alice']);
+    await completeSignup(c.url, /(https?:\/\/\S+\/signup\/\S+)/.exec(added)![1]!, PASSWORD);
+    alice = c.newHome();
+    env = { ...process.env, POSTERN_HOME: alice, PGSERVICEFILE: path.join(alice, 'pg_service.conf'), HOME: alice };
+    const hostCa = path.join(c.dataDir, 'host-ca.pem');
+    const login = await c.postern(['login', '--proxy', `localhost:${proxyPort}`, '--ca-file', hostCa, '--user', 'alice', '--password-stdin'], { input: PASSWORD, home: alice, env });
+    expect(login.code, login.stderr).toBe(0);
+    const dbLogin = await c.postern(['db', 'login', 'demo', '--db-user', 'alice', '--db-name', 'app'], { home: alice, env });
+    expect(dbLogin.code, dbLogin.stderr).toBe(0);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await c?.stop();
+    await pgServer?.stop();
+  });
+
+  it('runs a psql round trip', async () => {
+    const r = await psql(['-Atc', 'select current_user, current_database()']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('alice|app');
+  });
+
+  it('serves meta-commands, COPY in and out', async () => {
+    expect((await psql(['-c', 'create table items (id int primary key, name text)'])).code).toBe(0);
+    const copyIn = await psql(['-c', '\\copy items from stdin with (format csv)'], { input: '1,one\n2,two\n3,three\n' });
+    expect(copyIn.stderr).toBe('');
+    const d = await psql(['-c', '\\d items']);
+    expect(d.stdout).toMatch(/Table "public\.items"/);
+    expect(d.stdout).toMatch(/items_pkey/);
+    const out = await psql(['-Atc', 'copy (select id, name from items order by id) to stdout with (format csv)']);
+    expect(out.stdout).toBe('1,one\n2,two\n3,three\n');
+  });
+
+  it('runs pgbench in simple, extended and prepared modes', async () => {
+    const init = await run('pgbench', ['-i', '-s', '1', '-q', 'service=postern-demo'], { env, timeoutMs: 120_000 });
+    expect(init.code, init.stderr).toBe(0);
+    for (const mode of ['simple', 'extended', 'prepared']) {
+      const r = await run('pgbench', ['-n', '-M', mode, '-c', '4', '-j', '2', '-t', '50', 'service=postern-demo'], { env, timeoutMs: 120_000 });
+      expect(r.code, `${mode}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/number of failed transactions: 0/);
+    }
+  });
+
+  it('cancels a running query when psql gets Ctrl-C', async () => {
+    const started = Date.now();
+    const child = spawn('psql', ['service=postern-demo', '-X', '-c', 'select pg_sleep(60)'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Ctrl-C only once the query runs: on a loaded machine the session may still be starting.
+    const admin = new pg.Client({ connectionString: pgServer.superuserUrl });
+    await admin.connect();
+    try {
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await admin.query("select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(60)%'");
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await admin.end();
+    }
+    const interruptedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).toMatch(/canceling statement due to user request/);
+    expect(code).not.toBe(0);
+    expect(Date.now() - interruptedAt).toBeLessThan(10_000);
+    expect(started).toBeLessThan(interruptedAt);
+  });
+
+  it('carries 200 concurrent connections', async () => {
+    const ssl = {
+      ca: readFileSync(path.join(alice, 'keys', 'cas', 'host.pem'), 'utf8'),
+      cert: readFileSync(path.join(alice, 'keys', 'db', 'demo.crt'), 'utf8'),
+      key: readFileSync(path.join(alice, 'keys', 'db', 'demo.key'), 'utf8'),
+      servername: 'localhost',
+    };
+    const clients = Array.from({ length: 200 }, () => new pg.Client({ host: '127.0.0.1', port: proxyPort, user: 'alice', database: 'app', ssl }));
+    try {
+      await Promise.all(clients.map((cl) => cl.connect()));
+      const rows = await Promise.all(clients.map((cl, i) => cl.query('select $1::int as n', [i])));
+      expect(rows.map((r) => r.rows[0].n)).toEqual(clients.map((_, i) => i));
+    } finally {
+      await Promise.all(clients.map((cl) => cl.end().catch(() => undefined)));
+    }
+  });
+
+  it('records one db.session.query per query sent', async () => {
+    const marker = `m${Date.now()}`;
+    const queries = [`select '${marker}'`, 'select 1', 'select 2', 'select now()', "select 'x'"];
+    // One psql session, five Query messages.
+    const session = await psql([], { input: queries.map((q) => `${q};`).join('\n') + '\n' });
+    expect(session.code, session.stderr).toBe(0);
+    const admin = c.newHome();
+    await c.postern(['admin', 'users', 'sign', 'admin', '--out', admin, '--config', c.configFile]);
+    const search = async (args: string[]) => {
+      const res = await c.postern(['audit', 'search', '--format', 'json', '--limit', '5000', ...args], { home: admin });
+      expect(res.code, res.stderr).toBe(0);
+      return JSON.parse(res.stdout) as { sid: string; db_query: string; event: string; user: string }[];
+    };
+    // The agent ships events in batches; give the last one a moment.
+    let sid: string | undefined;
+    for (let i = 0; i < 30 && !sid; i++) {
+      const hits = await search(['--event', 'db.session.query', '--query', marker]);
+      // psql sends what it reads from stdin with the statement's semicolon.
+      sid = hits.find((e) => e.db_query === `select '${marker}';`)?.sid;
+      if (!sid) await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(sid).toBeDefined();
+    const all = await search(['--event', 'db.session.query', '--db', 'demo']);
+    const ofSession = all.filter((e) => e.sid === sid);
+    expect(ofSession.map((e) => e.db_query).sort()).toEqual(queries.map((q) => `${q};`).sort());
+    expect(ofSession.every((e) => e.user === 'alice')).toBe(true);
+    const starts = await search(['--event', 'db.session.start', '--db', 'demo']);
+    expect(starts.some((e) => e.sid === sid)).toBe(true);
+  });
+
+  it('tells a client without a certificate what to do', async () => {
+    const r = await run('psql', [`host=localhost port=${proxyPort} user=alice dbname=app sslmode=verify-full sslrootcert=${path.join(alice, 'keys', 'cas', 'host.pem')}`, '-Xc', 'select 1'], {
+      env: { ...process.env, HOME: alice, PGSERVICEFILE: '/nonexistent' },
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/no client certificate/);
+    expect(r.stderr).toMatch(/postern db login/);
+  });
+
+  it('refuses a certificate used for another db user or db name', async () => {
+    const other = await run('psql', ['service=postern-demo user=postgres', '-Xc', 'select 1'], { env });
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/this certificate is for database "demo" as db user "alice"/);
+  });
+
+  it('refuses a locked user at the agent, though the certificate is still valid', async () => {
+    expect((await c.postern(['admin', 'users', 'lock', 'alice', '--config', c.configFile])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 5_500)); // the agent's access cache
+    const r = await psql(['-Atc', 'select 1']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/locked/);
+    expect((await c.postern(['admin', 'users', 'unlock', 'alice', '--config', c.configFile])).code).toBe(0);
+  });
+
+  it('says "no agent online" while the agent is down, and works again after its restart', async () => {
+    await agent.stop('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1000));
+    const down = await psql(['-Atc', 'select 1']);
+    expect(down.code).not.toBe(0);
+    expect(down.stderr).toMatch(/no agent is online for database "demo"/);
+    agent = await startAgent();
+    let ok = false;
+    for (let i = 0; i < 50 && !ok; i++) {
+      ok = (await psql(['-Atc', 'select 1'])).code === 0;
+      if (!ok) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ok).toBe(true);
+  });
+
+  it('gets its tunnel back by itself when the proxy restarts', async () => {
+    await c.restart();
+    let ok = false;
+    const until = Date.now() + 30_000;
+    while (!ok && Date.now() < until) {
+      ok = (await psql(['-Atc', 'select 1'])).code === 0;
+      if (!ok) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(ok).toBe(true);
+  });
+
+  it('reports a database that is down', async () => {
+    await pgServer.stop();
+    const r = await psql(['-Atc', 'select 1']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unreachable/);
+  });
+});

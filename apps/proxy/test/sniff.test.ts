@@ -16,7 +16,7 @@ function msg(type: string, body: Buffer): Buffer {
 }
 const AUTH_OK = msg('R', Buffer.from('00000000', 'hex'));
 const PARAM = msg('S', Buffer.from('server_version\u000015.1\u0000', 'latin1'));
-const KEY = msg('K', Buffer.from('000003e900bc614e', 'hex')); // pid 1001, key 12345678
+const KEY = msg('K', Buffer.from('000003e9f0bc614e', 'hex')); // pid 1001, key 0xf0bc614e: top bit set, as half of all keys
 const READY = msg('Z', Buffer.from('I', 'latin1'));
 const ROW = msg('D', Buffer.from('0001000000014b', 'hex')); // contains 'K' bytes, after ReadyForQuery
 
@@ -48,14 +48,14 @@ describe('BackendKeySniffer', () => {
 
   it('finds BackendKeyData before the first ReadyForQuery and passes every byte on', async () => {
     const { keys, out } = await sniff([stream]);
-    expect(keys).toEqual([[1001, 12345678]]);
+    expect(keys).toEqual([[1001, 0xf0bc614e]]);
     expect(out.equals(stream)).toBe(true);
   });
 
   it('finds it however the bytes are split', async () => {
     for (let cut = 1; cut < stream.length; cut++) {
       const { keys, out } = await sniff([stream.subarray(0, cut), stream.subarray(cut)]);
-      expect(keys, `cut at ${cut}`).toEqual([[1001, 12345678]]);
+      expect(keys, `cut at ${cut}`).toEqual([[1001, 0xf0bc614e]]);
       expect(out.equals(stream)).toBe(true);
     }
   });

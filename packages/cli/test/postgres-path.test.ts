@@ -32,7 +32,7 @@ describe('native PostgreSQL access through proxy and agent', () => {
     proxyPort = await freePort();
     c = await startCluster({
       auth: { second_factor: 'off' },
-      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, public_addr: `localhost:${proxyPort}` },
+      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${await freePort()}`, public_addr: `localhost:${proxyPort}` },
     });
     const ok = async (args: string[], input?: string) => {
       const r = await c.postern([...args, '--config', c.configFile], { input });
@@ -109,7 +109,7 @@ describe('native PostgreSQL access through proxy and agent', () => {
     }
   });
 
-  it('cancels a running query when psql gets Ctrl-C', async () => {
+  it('cancels a running query when psql gets Ctrl-C', { timeout: 120_000 }, async () => {
     const started = Date.now();
     const child = spawn('psql', ['service=postern-demo', '-X', '-c', 'select pg_sleep(60)'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -117,15 +117,17 @@ describe('native PostgreSQL access through proxy and agent', () => {
     // Ctrl-C only once the query runs: on a loaded machine the session may still be starting.
     const admin = new pg.Client({ connectionString: pgServer.superuserUrl });
     await admin.connect();
+    let running = false;
     try {
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 300 && !running; i++) {
         const { rows } = await admin.query("select count(*)::int as n from pg_stat_activity where query like 'select pg_sleep(60)%'");
-        if (rows[0].n > 0) break;
-        await new Promise((r) => setTimeout(r, 100));
+        running = rows[0].n > 0;
+        if (!running) await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
       await admin.end();
     }
+    expect(running, `the query never started; psql said: ${stderr}`).toBe(true);
     const interruptedAt = Date.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

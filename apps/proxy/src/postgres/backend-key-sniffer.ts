@@ -31,7 +31,9 @@ export class BackendKeySniffer extends Transform {
         return;
       }
       if (this.pending.length - at < 1 + len) break;
-      if (type === 0x4b /* K */ && len === 12) this.onKey(this.pending.readInt32BE(at + 5), this.pending.readInt32BE(at + 9));
+      // Unsigned, as CancelRequest parsing reads them: a secret key has its top bit set
+      // half of the time.
+      if (type === 0x4b /* K */ && len === 12) this.onKey(this.pending.readUInt32BE(at + 5), this.pending.readUInt32BE(at + 9));
       at += 1 + len;
       if (type === 0x5a /* Z */ || type === 0x45 /* E */) {
         this.finish();

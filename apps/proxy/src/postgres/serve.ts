@@ -124,9 +124,10 @@ export async function servePostgres(raw: Socket, deps: PostgresDeps): Promise<vo
 /** A CancelRequest arrives on a new connection; the agent that holds the session sends it on. */
 async function forwardCancel(pid: number, key: number, deps: PostgresDeps): Promise<void> {
   const target = deps.cancels.find(pid, key);
-  if (!target) return; // As PostgreSQL does: an unknown key is ignored silently.
+  // As PostgreSQL does, an unknown key is ignored without a word to the client.
+  if (!target) return void deps.log.debug({ pid, sessions: deps.cancels.size }, 'cancel request for no known session');
   const agent = deps.tunnels.agents().find((a) => a.hostId === target.hostId);
-  if (!agent) return;
+  if (!agent) return void deps.log.debug({ pid, agent: target.hostId }, 'cancel request for a session whose agent is gone');
   try {
     const stream = await agent.dial({ database: target.database, protocol: 'postgres', meta: { cancel: { pid, key } } });
     stream.end();

@@ -3,6 +3,10 @@ import path from 'node:path';
 import type { AuditEvent, AuditSink } from '@postern/audit';
 import type { Logger } from '@postern/log';
 
+/** What one request to the Auth Service carries at most (its API takes up to 5,000). */
+const MAX_EVENTS_PER_REQUEST = 4_000;
+const MAX_BYTES_PER_REQUEST = 4 * 1024 * 1024;
+
 export interface SpoolOptions {
   dir: string;
   /** Posts one batch; throws when the Auth Service did not take it. */
@@ -72,24 +76,35 @@ export class AuditSpool {
         this.wake = null;
         continue;
       }
-      for (const f of files) {
-        if (this.closed) return;
-        const file = path.join(this.opts.dir, f);
-        const text = readFileSync(file, 'utf8');
-        const events = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
-        try {
-          await this.opts.send(events);
-          unlinkSync(file);
-          this.bytes = Math.max(0, this.bytes - Buffer.byteLength(text));
-          this.backoffMs = 500;
-        } catch (err) {
-          this.opts.log.warn({ err: (err as Error).message, pending: files.length }, 'audit delivery failed; keeping events on disk and retrying');
-          await new Promise((r) => setTimeout(r, this.backoffMs).unref());
-          this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
-          break;
-        }
+      // Several spool files go in one request: each request costs the Auth Service a
+      // round of HTTP, signature checks and a store transaction, whatever its size.
+      const batch = this.takeBatch(files);
+      try {
+        await this.opts.send(batch.events);
+        for (const file of batch.files) unlinkSync(file);
+        this.bytes = Math.max(0, this.bytes - batch.bytes);
+        this.backoffMs = 500;
+      } catch (err) {
+        this.opts.log.warn({ err: (err as Error).message, pending: files.length }, 'audit delivery failed; keeping events on disk and retrying');
+        await new Promise((r) => setTimeout(r, this.backoffMs).unref());
+        this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
       }
     }
+  }
+
+  private takeBatch(files: string[]): { files: string[]; events: AuditEvent[]; bytes: number } {
+    const out = { files: [] as string[], events: [] as AuditEvent[], bytes: 0 };
+    for (const f of files) {
+      const file = path.join(this.opts.dir, f);
+      const text = readFileSync(file, 'utf8');
+      const events = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEvent);
+      const bytes = Buffer.byteLength(text);
+      if (out.events.length > 0 && (out.events.length + events.length > MAX_EVENTS_PER_REQUEST || out.bytes + bytes > MAX_BYTES_PER_REQUEST)) break;
+      out.files.push(file);
+      out.events.push(...events);
+      out.bytes += bytes;
+    }
+    return out;
   }
 
   /** Waits until the spool is empty (or the timeout passes); used at shutdown and by tests. */

@@ -15,13 +15,24 @@ export interface SessionDeps {
   credentials: DbCredentialCache;
   log: Logger;
   /** Writes a protocol error to a client the engine never got to see. */
-  refuse(protocol: 'postgres' | 'mysql', stream: Duplex, message: string): void;
+  refuse(protocol: 'postgres' | 'mysql', stream: Duplex, message: string, startup?: Record<string, string>): void;
 }
 
 interface DialMeta {
   cert?: string;
   client_addr?: string;
   startup?: Record<string, string>;
+}
+
+/**
+ * The audit log keeps the first 64 KiB of a statement: enough to read any query a person
+ * writes, while a 20 MiB INSERT of a blob cannot make an event too large to deliver.
+ */
+export const MAX_AUDITED_QUERY = 64 * 1024;
+
+export function truncateQuery(sql: string): string {
+  if (sql.length <= MAX_AUDITED_QUERY) return sql;
+  return `${sql.slice(0, MAX_AUDITED_QUERY)}… [truncated: ${Buffer.byteLength(sql)} bytes in all]`;
 }
 
 /** One client connection carried here by the proxy: check the identity again, then the engine. */
@@ -36,7 +47,7 @@ export async function runSession(stream: Duplex, db: DatabaseTarget, engine: Eng
       route: { service: db.name, protocol: db.protocol },
     });
   } catch (err) {
-    deps.refuse(db.protocol, stream, err instanceof PkiError ? err.message : 'the client certificate could not be checked');
+    deps.refuse(db.protocol, stream, err instanceof PkiError ? err.message : 'the client certificate could not be checked', meta.startup);
     return;
   }
   const route = identity.route!;
@@ -55,6 +66,9 @@ export async function runSession(stream: Duplex, db: DatabaseTarget, engine: Eng
       ...(draft.event === 'db.session.start' && meta.client_addr ? { addr: meta.client_addr } : {}),
     };
     const { event, ...fields } = draft;
+    if (typeof (fields as { db_query?: unknown }).db_query === 'string') {
+      (fields as { db_query: string }).db_query = truncateQuery((fields as { db_query: string }).db_query);
+    }
     try {
       deps.audit.emit(makeEvent(event as 'db.session.query', { ...common, ...(fields as object) } as never, deps.clusterName));
     } catch (err) {

@@ -22,6 +22,8 @@ interface RouteOptions<S extends z.ZodType | undefined, Q extends z.ZodType | un
   /** 'caller': the request must authenticate (Bearer session or host signature). */
   auth: 'none' | 'caller';
   status?: number;
+  /** A larger body cap than MAX_BODY_BYTES, for batch intake. */
+  maxBytes?: number;
 }
 
 type Body<S> = S extends z.ZodType ? z.infer<S> : undefined;
@@ -43,11 +45,11 @@ function errorResponse(status: number, code: string, message: string, headers: R
   return Response.json({ error: { code, message } }, { status, headers: { 'cache-control': 'no-store', ...headers } });
 }
 
-async function readBody(req: Request): Promise<string> {
+async function readBody(req: Request, max: number): Promise<string> {
   const declared = Number(req.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `request body over ${MAX_BODY_BYTES} bytes`);
+  if (declared > max) throw new HttpError(413, 'too_large', `request body over ${max} bytes`);
   const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new HttpError(413, 'too_large', `request body over ${MAX_BODY_BYTES} bytes`);
+  if (Buffer.byteLength(text) > max) throw new HttpError(413, 'too_large', `request body over ${max} bytes`);
   return text;
 }
 
@@ -92,7 +94,7 @@ export function route<S extends z.ZodType | undefined, A extends 'none' | 'calle
   return async (req: Request, context: { params: Promise<Params> }): Promise<Response> => {
     try {
       const service = authService();
-      const text = req.method === 'GET' || req.method === 'HEAD' ? '' : await readBody(req);
+      const text = req.method === 'GET' || req.method === 'HEAD' ? '' : await readBody(req, opts.maxBytes ?? MAX_BODY_BYTES);
       const body = (opts.body ? parseBody(opts.body, text) : undefined) as Body<S>;
       const params = (await context.params) ?? {};
       const addr = req.headers.get('x-postern-client-addr') ?? 'unknown';

@@ -66,6 +66,7 @@ export class AuthService {
     try {
       const cas = await ensureAuthorities(store, masterKey, config.cluster_name);
       const audit = new AuditBatcher(storeAuditSink(store), {
+        maxBatch: 5_000,
         onError: (err, pending) => log.error({ err, pending }, 'audit store write failed; retrying'),
       });
       const ctx: AuthContext = {

@@ -2,26 +2,22 @@ import { makeEvent, type AuditEvent, type AuditEventName, type AuditSink } from 
 import type { Store } from '@postern/store';
 import type { AuthContext } from '../context';
 
-/** Writes a batch with one INSERT; duplicates (a retried batch) are skipped by uid. */
+/**
+ * Writes a batch with one INSERT whose only parameter is the events as a JSON array:
+ * PostgreSQL unpacks it natively, the statement has one shape whatever the batch size (so
+ * nothing is re-planned per size), and a retried batch skips what it stored already (uid).
+ */
+const INSERT_EVENTS = `
+  insert into audit_events (uid, event, code, time, "user", sid, ei, db_service, data)
+  select (e->>'uid')::uuid, e->>'event', e->>'code', (e->>'time')::timestamptz, e->>'user', e->>'sid',
+         coalesce((e->>'ei')::int, 0), e->>'db_service', e
+    from jsonb_array_elements($1::jsonb) with ordinality as t(e, n)
+   order by n
+  on conflict (uid) do nothing`;
+
 export function storeAuditSink(store: Store): AuditSink {
   return async (events: AuditEvent[]) => {
-    await store.prisma.auditEvent.createMany({
-      skipDuplicates: true,
-      data: events.map((e) => {
-        const f = e as AuditEvent & { user?: string; sid?: string; db_service?: string };
-        return {
-          uid: e.uid,
-          event: e.event,
-          code: e.code,
-          time: new Date(e.time),
-          user: f.user ?? null,
-          sid: f.sid ?? null,
-          ei: e.ei ?? 0,
-          dbService: f.db_service ?? null,
-          data: e as object,
-        };
-      }),
-    });
+    await store.prisma.$executeRawUnsafe(INSERT_EVENTS, JSON.stringify(events));
   };
 }
 

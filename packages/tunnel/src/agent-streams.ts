@@ -44,9 +44,8 @@ export function handleDial(
     answerError(stream, 404, `database "${req.database}" speaks ${db.protocol}, not ${req.protocol}`);
     return;
   }
-  // The handler owns the stream, but one connection's failure must not crash the agent if it
-  // forgot an 'error' listener; handlers that attach their own still see every error.
-  stream.on('error', (err) => log.debug({ err, database: req.database }, 'tunnel stream error'));
+  // The handler owns the stream from here. (The tunnel has already given it an 'error'
+  // listener, so one connection's failure cannot crash the agent if the handler forgot one.)
   try {
     onStream(stream, req);
   } catch (err) {

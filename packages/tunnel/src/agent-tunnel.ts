@@ -2,7 +2,9 @@ import { constants, createServer, type Http2Session, type IncomingHttpHeaders, t
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@postern/log';
+import { abortStream } from './abort';
 import { answerError, handleDial } from './agent-streams';
+import { TunnelError } from './errors';
 import { startHeartbeat } from './heartbeat';
 import { DIAL_PATH, HELLO_PATH, reasonBytes, TUNNEL_ALPN } from './protocol';
 import { CONNECTION_WINDOW_BYTES, MAX_SESSION_MEMORY_MB, TUNNEL_SETTINGS } from './settings';
@@ -80,7 +82,7 @@ export class AgentTunnel {
       } catch {
         // Not connected yet: nothing to tell.
       }
-      for (const stream of [...this.streams, ...this.helloStreams]) stream.destroy();
+      this.abortStreams('the agent is shutting down');
       // Graceful, so the GOAWAY with its reason is flushed and the socket ends cleanly; a
       // hard destroy can turn into a TCP reset that discards it at the proxy.
       session.close();
@@ -150,6 +152,8 @@ export class AgentTunnel {
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    // Streams are aborted with an error when the tunnel goes; none may be without a listener.
+    stream.on('error', (err) => this.opts.log.debug({ err, stream: stream.id }, 'tunnel stream error'));
     const method = headers[':method'];
     const path = headers[':path'];
     if (method === 'GET' && path === HELLO_PATH) {
@@ -159,13 +163,11 @@ export class AgentTunnel {
       stream.once('close', () => this.streams.delete(stream));
       handleDial(stream, headers, this.announced, this.opts.onStream, this.opts.log);
     } else {
-      stream.on('error', () => {});
       answerError(stream, 404, `no such tunnel request: ${String(method)} ${String(path)}`);
     }
   }
 
   private onHelloRequest(stream: ServerHttp2Stream): void {
-    stream.on('error', (err) => this.opts.log.debug({ err }, 'hello stream error'));
     const line = this.helloLine();
     if (line === undefined) {
       answerError(stream, 503, 'the agent could not describe itself');
@@ -192,20 +194,36 @@ export class AgentTunnel {
     }
   }
 
-  /** Records the first reason this attempt failed and cuts it. */
+  /**
+   * Records the first reason this attempt failed and cuts it. Handlers' streams end with a
+   * TunnelError carrying that reason; socket errors land here before HTTP/2 would pass them
+   * on as a bare ECONNRESET.
+   */
   private fail(reason: string): void {
     if (this.finished) return;
     if (!this.closing) this.failure ??= reason;
+    this.abortStreams(this.failure ?? reason);
     this.socket.destroy();
   }
 
+  private abortStreams(reason: string): void {
+    const gone = new TunnelError('proxy_gone', reason);
+    for (const stream of [...this.streams, ...this.helloStreams]) abortStream(stream, gone);
+  }
+
+  /**
+   * Runs on the socket's 'close', registered before HTTP/2 took the socket so it runs first:
+   * the handlers' streams then end with an error that says what happened, where Node would
+   * otherwise cancel them silently.
+   */
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
     clearTimeout(this.connectTimer);
     this.stopHeartbeat();
-    this.session?.destroy();
     const reason = this.closing ? undefined : (this.failure ?? `the tunnel to ${this.opts.host}:${this.opts.port} closed`);
+    this.abortStreams(reason ?? 'the agent is shutting down');
+    this.session?.destroy();
     this.opts.onClosed(reason, this.connected);
   }
 }

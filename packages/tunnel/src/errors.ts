@@ -1,8 +1,10 @@
 export type TunnelErrorCode =
   /** The agent refused the stream (no such database, bad request, its handler said no) or did not answer in time. */
   | 'dial_failed'
-  /** The tunnel to the agent went away while the stream was open or being opened. */
+  /** The tunnel to the agent went away while the stream was open or being opened (proxy side). */
   | 'agent_gone'
+  /** The tunnel to the proxy went away while the stream was open (agent side). */
+  | 'proxy_gone'
   /** The peer is not allowed to hold a tunnel (certificate, ALPN, identity mismatch). */
   | 'refused'
   /** The peer spoke the tunnel protocol wrongly (malformed hello or dial request, oversized header). */

@@ -97,7 +97,8 @@ export function parseHello(line: string): AgentHello {
     }
     const labels = db.labels ?? {};
     if (!isLabels(labels)) throw new TunnelError('protocol_error', `the labels of database ${db.name} must map strings to strings`);
-    return { name: db.name, protocol: db.protocol as AgentHello['databases'][number]['protocol'], labels };
+    const serverVersion = typeof db.serverVersion === 'string' ? db.serverVersion.slice(0, 200) : undefined;
+    return { name: db.name, protocol: db.protocol as AgentHello['databases'][number]['protocol'], labels, ...(serverVersion ? { serverVersion } : {}) };
   });
   return { hostId, name, version, databases: dbs };
 }

@@ -2,6 +2,7 @@ import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream } f
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@postern/log';
+import { abortStream } from './abort';
 import { TunnelError } from './errors';
 import { startHeartbeat } from './heartbeat';
 import { onLines } from './lines';
@@ -56,9 +57,13 @@ export class ProxyAgentConnection implements AgentConnection {
     this.hostId = opts.hostId;
     this.log = opts.log.child({ agent: opts.hostId, remote: socket.remoteAddress });
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
-    // Registered before HTTP/2 takes the socket, so it runs first: streams then end with an
-    // error that says what happened, where Node would otherwise cancel them silently.
+    // Registered before HTTP/2 takes the socket, so they run first: streams then end with a
+    // TunnelError that says what happened, where Node would cancel them silently (close) or
+    // pass on a bare ECONNRESET (error).
     socket.once('close', () => this.markDown(new TunnelError('agent_gone', `the tunnel to agent ${this.hostId} closed`)));
+    socket.on('error', (err) =>
+      this.markDown(new TunnelError('agent_gone', `the tunnel to agent ${this.hostId} failed: ${err.message}`, { cause: err })),
+    );
     socket.setNoDelay(true);
     socket.setKeepAlive(true, opts.heartbeatMs);
 
@@ -150,7 +155,7 @@ export class ProxyAgentConnection implements AgentConnection {
       } catch {
         // Not connected yet: there is no one to tell.
       }
-      this.helloStream?.destroy();
+      this.helloStream?.close(constants.NGHTTP2_CANCEL);
       this.session.close();
     }
     setTimeout(() => this.socket.destroy(), GOAWAY_GRACE_MS).unref();
@@ -212,7 +217,7 @@ export class ProxyAgentConnection implements AgentConnection {
     this.down = true;
     clearTimeout(this.helloTimer);
     this.stopHeartbeat();
-    if (!process.env.NOKILL) for (const stream of this.streams) { if (process.env.CANCEL) stream.close(constants.NGHTTP2_CANCEL); stream.destroy(reason); }
+    for (const stream of this.streams) abortStream(stream, reason);
     this.opts.hooks.down(this, reason);
   }
 }

@@ -16,6 +16,8 @@ export interface AgentDatabase {
   name: string;
   protocol: TunnelProtocol;
   labels: Record<string, string>;
+  /** The server's own version string (MySQL: from its greeting), for the proxy's greeting. */
+  serverVersion?: string;
 }
 
 /** What an agent tells a proxy about itself, on connect and whenever it calls announce(). */

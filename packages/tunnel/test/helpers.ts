@@ -87,12 +87,12 @@ export async function startProxy(
   const sockets = new Set<tls.TLSSocket>();
   const server = tls.createServer(
     { key: cert.keyPem, cert: cert.certPem, ca: f.ca.certPem, requestCert: true, rejectUnauthorized: true, ALPNProtocols: [TUNNEL_ALPN] },
-    (sock) => tunnel.accept(sock),
+    (sock) => {
+      sockets.add(sock);
+      sock.once('close', () => sockets.delete(sock));
+      tunnel.accept(sock);
+    },
   );
-  server.on('connection', (s: any) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
   server.on('tlsClientError', () => {});
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');

@@ -105,7 +105,6 @@ describe('tunnel', () => {
     expect(firehose.stream!.writableLength).toBeLessThanOrEqual(256 * 1024);
     // The proxy side holds at most the stream window for it.
     expect(stalled.readableLength).toBeLessThanOrEqual(STREAM_WINDOW_BYTES + 64 * 1024);
-    console.log(`firehose: ${firehose.accepted} bytes accepted by the agent, ${stalled.readableLength} buffered at the proxy`);
 
     // Once the consumer reads, everything arrives.
     let received = 0;

@@ -26,7 +26,10 @@ describe('backoff', () => {
     expect(low.next()).toBe(0);
     const draws = new Set(Array.from({ length: 50 }, () => createBackoff(1000, 1000).next()));
     expect(draws.size).toBeGreaterThan(10);
-    for (const d of draws) expect(d).toBeGreaterThanOrEqual(0), expect(d).toBeLessThanOrEqual(1000);
+    for (const d of draws) {
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThanOrEqual(1000);
+    }
   });
 
   it('refuses nonsense bounds', () => {

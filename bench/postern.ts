@@ -1,0 +1,106 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createCsr, generateKeyPair } from '@postern/pki';
+import { freePort } from '@postern/testing';
+import { completeSignup } from '../packages/cli/test/helpers/api';
+import { joinAgent, newJoinToken } from '../packages/cli/test/helpers/agent';
+import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from '../packages/cli/test/helpers/cluster';
+import { onCleanup } from './cleanup';
+import { withProfiler } from './profile';
+
+/**
+ * Postern set up the way postgres-path.test.ts does it, with the same helpers: a cluster
+ * process (web + proxy), an agent process joined with a token, and a person who ran
+ * `postern login` and `postern db login`, so pgbench connects through the
+ * pg_service.conf section a real user would get.
+ */
+
+export const DB_NAME = 'bench';
+export const DB_USER = 'bench';
+const PASSWORD = 'correct horse battery staple';
+
+export interface PosternCluster {
+  c: Cluster;
+  proxyPort: number;
+  /** PEM files from `postern admin db sign`: server.crt, server.key, server.cas (DB Client CA). */
+  serverFiles: { crt: string; key: string; cas: string };
+}
+
+async function ok(c: Cluster, args: string[], opts: { input?: string; home?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const r = await c.postern(args, opts);
+  if (r.code !== 0) throw new Error(`postern ${args.join(' ')} exited with ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** First, because PostgreSQL needs its server certificate and the DB Client CA from it. */
+export async function startPosternCluster(proxyPort: number): Promise<PosternCluster> {
+  const mysqlPort = await freePort();
+  const c = await withProfiler(() =>
+    startCluster({
+      auth: { second_factor: 'off' },
+      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${mysqlPort}`, public_addr: `localhost:${proxyPort}` },
+    }),
+  );
+  onCleanup('postern cluster', () => c.stop());
+  const out = path.join(c.root, 'server');
+  await ok(c, ['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', out, '--config', c.configFile]);
+  return { c, proxyPort, serverFiles: { crt: `${out}.crt`, key: `${out}.key`, cas: `${out}.cas` } };
+}
+
+/**
+ * A certificate from the cluster's DB Client CA for the direct and PgBouncer paths, so
+ * all three authenticate to PostgreSQL the same way. Only agents may ask for one, so a
+ * "bench agent" identity joins for it (it never opens a tunnel, so it carries no traffic).
+ */
+export async function benchClientCert(p: PosternCluster): Promise<{ certPem: string; keyPem: string }> {
+  const agent = await joinAgent(p.c, await newJoinToken(p.c), 'bench-agent');
+  const key = await generateKeyPair();
+  const res = await agent.call('POST', '/certs/db-client', { csr: createCsr(key, DB_USER), db_user: DB_USER, ttl: '12h' });
+  if (res.status !== 200) throw new Error(`POST /certs/db-client: ${res.status} ${JSON.stringify(res.json)}`);
+  return { certPem: res.json.certificate as string, keyPem: key.privateKeyPem };
+}
+
+export interface PosternAgent {
+  proc: PosternProcess;
+  configFile: string;
+}
+
+export async function startPosternAgent(p: PosternCluster, pgPort: number): Promise<PosternAgent> {
+  const configFile = path.join(p.c.root, 'agent.yaml');
+  const joinToken = await newJoinToken(p.c);
+  const proc = await withProfiler(() => startPosternProcess(configFile, {
+    cluster_name: 'test',
+    data_dir: path.join(p.c.root, 'agent-data'),
+    web: { enabled: false },
+    proxy: { enabled: false },
+    agent: {
+      enabled: true,
+      proxy_addr: `localhost:${p.proxyPort}`,
+      join_token: joinToken,
+      databases: [{ name: DB_NAME, protocol: 'postgres', uri: `127.0.0.1:${pgPort}`, labels: { env: 'bench' } }],
+    },
+  }));
+  onCleanup('postern agent', () => proc.stop());
+  return { proc, configFile };
+}
+
+/** Signs a person up and logs them in; returns the env under which `service=postern-bench` works. */
+export async function loginBenchUser(p: PosternCluster): Promise<{ env: NodeJS.ProcessEnv; service: string }> {
+  const { c } = p;
+  const role = path.join(c.root, 'bench-role.yaml');
+  writeFileSync(role, "kind: role\nmetadata: { name: bench }\nspec:\n  allow:\n    db_labels: { env: bench }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
+  await ok(c, ['admin', 'roles', 'apply', '-f', role, '--config', c.configFile]);
+  const added = await ok(c, ['admin', 'users', 'add', 'bencher', '--roles', 'bench', '--traits', `db_users=${DB_USER}`, '--config', c.configFile]);
+  const link = /(https?:\/\/\S+\/signup\/\S+)/.exec(added)?.[1];
+  if (!link) throw new Error(`no sign-up link in:\n${added}`);
+  await completeSignup(c.url, link, PASSWORD);
+
+  const home = c.newHome();
+  const env = { ...process.env, POSTERN_HOME: home, PGSERVICEFILE: path.join(home, 'pg_service.conf'), HOME: home };
+  const hostCa = path.join(c.dataDir, 'host-ca.pem');
+  await ok(c, ['login', '--proxy', `localhost:${p.proxyPort}`, '--ca-file', hostCa, '--user', 'bencher', '--password-stdin'], { input: PASSWORD, home, env });
+  await ok(c, ['db', 'login', DB_NAME, '--db-user', DB_USER, '--db-name', DB_NAME], { home, env });
+  const service = `postern-${DB_NAME}`;
+  if (!readFileSync(env.PGSERVICEFILE, 'utf8').includes(`[${service}]`)) throw new Error(`postern db login wrote no [${service}] section`);
+  return { env, service };
+}

@@ -1,0 +1,115 @@
+import type { Machine } from './machine';
+import type { PgbenchResult } from './pgbench';
+import { TARGETS, WORKLOADS, type Metric, type TargetId } from './workloads';
+
+export type Outcome = PgbenchResult | { error: string };
+export type Results = Record<string, Partial<Record<TargetId, Outcome>>>;
+
+export interface ProcessRow {
+  name: string;
+  /** RSS once set up, before the first measured run, KiB. */
+  idleKiB: number | undefined;
+  /** VmHWM at the end, KiB. */
+  peakKiB: number | undefined;
+  /** CPU time per transaction in each workload, µs; by workload id. */
+  cpuPerTx: Record<string, number | undefined>;
+}
+
+export interface Report {
+  machine: Machine;
+  seconds: number;
+  warmupSeconds: number;
+  results: Results;
+  processes: ProcessRow[];
+  wallSeconds: number;
+  /** 1-minute load averages at the start and the end: anything else running skews the numbers. */
+  load: { start: number; end: number };
+  notes: string[];
+}
+
+const isResult = (o: Outcome | undefined): o is PgbenchResult => o !== undefined && !('error' in o);
+
+function num(v: number | undefined, unit: Metric['unit']): string {
+  if (v === undefined || !Number.isFinite(v)) return 'n/a';
+  return unit === 'ms' ? v.toFixed(3) : Math.round(v).toLocaleString('en-US');
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return 'n/a';
+  return `${(a / b).toFixed(2)}×`;
+}
+
+const mib = (kib: number | undefined) => (kib === undefined || !Number.isFinite(kib) ? 'n/a' : `${(kib / 1024).toFixed(0)} MiB`);
+
+function resultsTable(r: Report): string[] {
+  const lines = [
+    `| workload | ${TARGETS.map((t) => t.title).join(' | ')} | PgBouncer/direct | Postern/direct |`,
+    `|---|${TARGETS.map(() => '--:').join('|')}|--:|--:|`,
+  ];
+  for (const w of WORKLOADS) {
+    const byTarget = r.results[w.id] ?? {};
+    for (const m of w.metrics) {
+      const v = (t: TargetId) => {
+        const o = byTarget[t];
+        return isResult(o) ? m.pick(o) : undefined;
+      };
+      const cell = (t: TargetId) => {
+        const o = byTarget[t];
+        if (o === undefined) return 'not run';
+        return isResult(o) ? num(m.pick(o), m.unit) : 'failed';
+      };
+      lines.push(
+        `| \`${w.args.join(' ')}\` ${m.label} | ${TARGETS.map((t) => cell(t.id)).join(' | ')} | ${ratio(v('pgbouncer'), v('direct'))} | ${ratio(v('postern'), v('direct'))} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function processTable(r: Report): string[] {
+  const lines = [
+    `| process | RSS idle | peak RSS (VmHWM) | ${WORKLOADS.map((w) => `CPU µs/tx \`${w.args.join(' ')}\``).join(' | ')} |`,
+    `|---|--:|--:|${WORKLOADS.map(() => '--:').join('|')}|`,
+  ];
+  for (const p of r.processes) {
+    const cpu = WORKLOADS.map((w) => {
+      const v = p.cpuPerTx[w.id];
+      return v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(0);
+    });
+    lines.push(`| ${p.name} | ${mib(p.idleKiB)} | ${mib(p.peakKiB)} | ${cpu.join(' | ')} |`);
+  }
+  return lines;
+}
+
+function failures(r: Report): string[] {
+  const out: string[] = [];
+  for (const w of WORKLOADS) {
+    for (const t of TARGETS) {
+      const o = r.results[w.id]?.[t.id];
+      if (o && !isResult(o)) out.push(`- ${t.title}, \`${w.args.join(' ')}\`: ${o.error.trim().split('\n').slice(0, 5).join(' / ')}`);
+      else if (isResult(o) && o.failed > 0) out.push(`- ${t.title}, \`${w.args.join(' ')}\`: ${o.failed} failed transactions`);
+    }
+  }
+  return out;
+}
+
+export function renderReport(r: Report): string {
+  const m = r.machine;
+  const failed = failures(r);
+  return [
+    `## Postern benchmark, ${m.date.slice(0, 10)}`,
+    '',
+    `pgbench -n, ${r.seconds} s per run after a ${r.warmupSeconds} s warm-up; one PostgreSQL for all three; all on one machine over loopback.`,
+    'Ratios are target/direct: below 1× is slower for tps and connections/s, above 1× is slower for latency.',
+    '',
+    ...resultsTable(r),
+    '',
+    ...processTable(r),
+    '',
+    ...(failed.length > 0 ? ['Failures:', ...failed, ''] : []),
+    ...r.notes.map((n) => `- ${n}`),
+    '',
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.kernel}; node ${m.node}; ${m.postgres}; ${m.pgbench}; ${m.pgbouncer}; commit ${m.commit}. The whole run took ${Math.round(r.wallSeconds)} s; 1-minute load average ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end.`,
+    '',
+  ].join('\n');
+}

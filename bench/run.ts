@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: pgbench against the same PostgreSQL three ways (direct TLS, PgBouncer,
+ * Postern's proxy + agent), in one run on this machine, side by side. It measures and
+ * reports; it asserts nothing about speed. See bench/README.md.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, run, startPostgres } from '@postern/testing';
+import { cleanup, cleanupOnSignals, onCleanup, stopping } from './cleanup';
+import { writeOwnedFile } from './files';
+import { describeMachine } from './machine';
+import { parsePgbench, pgbench } from './pgbench';
+import { startPgBouncer } from './pgbouncer';
+import { DB_NAME, DB_USER, benchClientCert, loginBenchUser, startPosternAgent, startPosternCluster } from './postern';
+import { findPid, sample } from './procstat';
+import { profiling, summariseProfile, toggleProfiler } from './profile';
+import { renderReport, type ProcessRow, type Results } from './report';
+import { TARGETS, WORKLOADS, type TargetId } from './workloads';
+
+const WARMUP_SECONDS = 3;
+const SCALE = 10;
+const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.md');
+
+const log = (msg: string) => console.error(`bench: ${msg}`);
+
+function benchSeconds(): number {
+  const raw = process.env.BENCH_SECONDS ?? '15';
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_SECONDS must be a whole number of seconds ≥ 1, got "${raw}"`);
+  return n;
+}
+
+interface Target {
+  conninfo: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** libpq's connection string for a client certificate from the DB Client CA. */
+function certConninfo(port: number, rootCert: string, cert: string, key: string): string {
+  return `host=127.0.0.1 port=${port} user=${DB_USER} dbname=${DB_NAME} sslmode=verify-full sslrootcert=${rootCert} sslcert=${cert} sslkey=${key}`;
+}
+
+async function main(): Promise<void> {
+  cleanupOnSignals();
+  const started = Date.now();
+  const seconds = benchSeconds();
+  const machine = describeMachine();
+  const loadAtStart = os.loadavg()[0]!;
+  if (loadAtStart > machine.cpus / 2) log(`the machine is busy (load average ${loadAtStart.toFixed(2)} on ${machine.cpus} CPUs); the numbers will show it`);
+
+  // Postern first: PostgreSQL needs its server certificate and its DB Client CA.
+  log('starting the Postern cluster (web + proxy)…');
+  const cluster = await startPosternCluster(await freePort());
+  const read = (file: string) => readFileSync(file, 'utf8');
+  const dbCaPem = read(cluster.serverFiles.cas);
+
+  log('starting PostgreSQL (TLS, certificate auth) with the certificate from `postern admin db sign`…');
+  const pgServer = await startPostgres({
+    tls: { serverCertPem: read(cluster.serverFiles.crt), serverKeyPem: read(cluster.serverFiles.key), clientCaPem: dbCaPem },
+    certAuth: true,
+  });
+  onCleanup('postgres', () => pgServer.stop());
+  await pgServer.query(`create role ${DB_USER} login`);
+  await pgServer.query(`create database ${DB_NAME} owner ${DB_USER}`);
+
+  // One client certificate for the direct and PgBouncer paths, from the agents' CA.
+  const clientCert = await benchClientCert(cluster);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'postern-bench-'));
+  onCleanup('bench folder', async () => rmSync(dir, { recursive: true, force: true }));
+  const certFile = writeOwnedFile(dir, 'bench.crt', clientCert.certPem);
+  const keyFile = writeOwnedFile(dir, 'bench.key', clientCert.keyPem, { key: true });
+  const caFile = writeOwnedFile(dir, 'db-client-ca.crt', dbCaPem);
+  const direct: Target = { conninfo: certConninfo(pgServer.port, caFile, certFile, keyFile), env: process.env };
+
+  log(`pgbench -i -s ${SCALE} through the direct path…`);
+  const init = await pgbench({ conninfo: direct.conninfo, args: ['-i', '-s', String(SCALE), '-q'], timeoutMs: 600_000 });
+  if (init.code !== 0) throw new Error(`pgbench -i failed:\n${init.stderr}`);
+
+  log('starting the Postern agent and logging a user in…');
+  const agent = await startPosternAgent(cluster, pgServer.port);
+  const user = await loginBenchUser(cluster);
+  const postern: Target = { conninfo: `service=${user.service}`, env: user.env };
+  await waitUntilUsable(postern);
+
+  log('starting PgBouncer…');
+  const bouncer = await startPgBouncer({ port: await freePort(), pgPort: pgServer.port, dbName: DB_NAME, dbUser: DB_USER, dbCaPem, clientCert });
+  const pgb: Target = { conninfo: certConninfo(bouncer.port, bouncer.listenerCaFile, certFile, keyFile), env: process.env };
+  const targets: Record<TargetId, Target> = { direct, pgbouncer: pgb, postern };
+
+  // The processes whose memory and CPU we report, and the target whose runs they serve.
+  const watched: { name: string; pid: number | undefined; target: TargetId }[] = [
+    { name: 'PgBouncer', pid: bouncer.pid, target: 'pgbouncer' },
+    { name: 'Postern proxy process (web + proxy)', pid: findPid(cluster.c.configFile), target: 'postern' },
+    { name: 'Postern agent process', pid: findPid(agent.configFile), target: 'postern' },
+  ];
+  const rows: ProcessRow[] = watched.map((w) => ({ name: w.name, idleKiB: w.pid ? sample(w.pid)?.rssKiB : undefined, peakKiB: undefined, cpuPerTx: {} }));
+
+  const results: Results = {};
+  const total = WORKLOADS.length * TARGETS.length;
+  let n = 0;
+  let profilerOn = false;
+  for (const w of WORKLOADS) {
+    results[w.id] = {};
+    for (const t of TARGETS) {
+      if (stopping()) throw new Error('interrupted');
+      n++;
+      const target = targets[t.id];
+      const base = { conninfo: target.conninfo, env: target.env, timeoutMs: (seconds + 120) * 1000 };
+      const warm = await pgbench({ ...base, args: ['-n', '-T', String(WARMUP_SECONDS), ...w.args] });
+      if (warm.code !== 0) {
+        results[w.id]![t.id] = { error: `warm-up: ${warm.stderr || warm.stdout}` };
+        log(`[${n}/${total}] ${t.title}, ${w.args.join(' ')}: warm-up failed, skipped`);
+        continue;
+      }
+      if (t.id === 'postern' && !profilerOn) {
+        for (const p of watched.filter((x) => x.target === 'postern')) toggleProfiler(p.pid);
+        profilerOn = true;
+      }
+      const mine = watched.map((x) => (x.target === t.id && x.pid ? sample(x.pid) : undefined));
+      const r = await pgbench({ ...base, args: ['-n', '-T', String(seconds), ...w.args] });
+      if (r.code !== 0) {
+        results[w.id]![t.id] = { error: r.stderr || r.stdout };
+        log(`[${n}/${total}] ${t.title}, ${w.args.join(' ')}: failed (exit ${r.code})`);
+        continue;
+      }
+      const parsed = parsePgbench(r.stdout);
+      results[w.id]![t.id] = parsed;
+      watched.forEach((x, i) => {
+        const before = mine[i];
+        const after = before ? sample(before.pid) : undefined;
+        if (before && after && parsed.transactions > 0) rows[i]!.cpuPerTx[w.id] = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / parsed.transactions;
+      });
+      const lat = parsed.latencyMs === undefined ? '' : `, latency ${parsed.latencyMs} ms`;
+      log(`[${n}/${total}] ${t.title}, ${w.args.join(' ')}: ${Math.round(parsed.tps)} tps${lat}`);
+    }
+  }
+  if (profilerOn) for (const p of watched.filter((x) => x.target === 'postern')) toggleProfiler(p.pid);
+  watched.forEach((w, i) => (rows[i]!.peakKiB = w.pid ? sample(w.pid)?.peakKiB : undefined));
+
+  const notes = [
+    'Postern: psql-style client → proxy (TLS, client certificate from `postern db login`) → reverse tunnel → agent → PostgreSQL (TLS, DB Client CA certificate); every query is audited.',
+    'PgBouncer: session mode, TLS and certificate auth towards the client, TLS with a client certificate towards PostgreSQL. With -C it hands each new client a pooled server connection, so it skips the PostgreSQL connection set-up that direct and Postern pay.',
+    'CPU µs/tx: user+system CPU of that process during its own measured run, over the transactions done. The Postern proxy process also runs the web app, which stores the audit events.',
+    `All processes share ${machine.cpus} CPUs with pgbench and PostgreSQL, so CPU spent by a proxy is CPU PostgreSQL does not get.`,
+  ];
+  if (profiling()) notes.push('BENCH_CPU_PROF was set: the Postern processes ran under the V8 profiler, so their numbers are lower than usual.');
+  const report = renderReport({ machine, seconds, warmupSeconds: WARMUP_SECONDS, results, processes: rows, wallSeconds: (Date.now() - started) / 1000, load: { start: loadAtStart, end: os.loadavg()[0]! }, notes });
+
+  mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+  writeFileSync(RESULTS_FILE, report);
+  console.log(`\n${report}`);
+  if (profiling()) {
+    for (const p of watched.filter((x) => x.target === 'postern' && x.pid !== undefined)) {
+      // The profile is written asynchronously after the second signal.
+      await new Promise((r) => setTimeout(r, 1000));
+      console.log([`CPU profile, ${p.name}:`, ...summariseProfile(p.pid!)].join('\n'));
+    }
+  }
+  console.log(`Written to ${path.relative(process.cwd(), RESULTS_FILE)} (gitignored). Paste it into the pull request or issue these numbers are for.`);
+}
+
+/** The agent's tunnel comes up a moment after the agent says it is ready. */
+async function waitUntilUsable(t: Target): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const r = await run('psql', [t.conninfo, '-XAtc', 'select 1'], { env: t.env, timeoutMs: 15_000 });
+    if (r.code === 0) return;
+    if (Date.now() > deadline) throw new Error(`Postern path not usable after 30 s: ${r.stderr}`);
+    await new Promise((res) => setTimeout(res, 300));
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

@@ -7,12 +7,17 @@ import { TUNNEL_ALPN, TunnelServer } from '@postern/tunnel';
 import { createHttpForwarder } from './http-forward';
 import type { ProxyIdentity } from './identity';
 import { CancelRegistry } from './postgres/cancel-registry';
+import { serveMysql } from './mysql/serve';
 import { servePostgres } from './postgres/serve';
 import { AgentRouter } from './router';
 import { classify, peek } from './sniff';
 
 export interface ProxyOptions {
   listen: string;
+  /** MySQL has a port of its own: a MySQL server speaks first, so it cannot share 3080. */
+  mysqlListen?: string;
+  /** The greeting's version when agents report none (or several differing ones). */
+  defaultMysqlVersion?: string;
   clusterName: string;
   identity: ProxyIdentity;
   /** The web app (UI + Auth Service API) that HTTPS is forwarded to. */
@@ -22,12 +27,42 @@ export interface ProxyOptions {
 
 export interface RunningProxy {
   address: string;
+  mysqlAddress?: string;
   tunnels: TunnelServer;
   close(): Promise<void>;
 }
 
 export class ProxyStartError extends Error {
   override name = 'ProxyStartError';
+}
+
+/** What the greeting says until an agent reports its database's own version. */
+export const DEFAULT_MYSQL_VERSION = '8.0.36-postern';
+
+/**
+ * The greeting comes before the client names its database, so it carries the version of
+ * the MySQL databases the agents report when they agree (the usual case: one database,
+ * or one fleet); JDBC and GUI clients pick features by it.
+ */
+function mysqlGreetingVersion(tunnels: TunnelServer, fallback: string): string {
+  const versions = new Set<string>();
+  for (const agent of tunnels.agents()) {
+    for (const db of agent.hello.databases) if (db.protocol === 'mysql' && db.serverVersion) versions.add(db.serverVersion);
+  }
+  return versions.size === 1 ? [...versions][0]! : fallback;
+}
+
+async function listen(server: net.Server, addr: string, key: string): Promise<string> {
+  const { host, port } = splitHostPort(addr);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? `the address is already in use (is another postern running? change ${key})` : err.message;
+      reject(new ProxyStartError(`proxy: cannot listen on ${addr}: ${why}`));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const a = server.address() as net.AddressInfo;
+  return `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 /**
@@ -66,12 +101,23 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const pgDeps = { secureContext: postgresContext, userCas: identity.ca.user, clusterName: opts.clusterName, tunnels, router, cancels, reachable: opts.reachable, log };
 
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.setNoDelay(true);
+  };
+  const server = net.createServer((socket) => {
+    track(socket);
     void route(socket);
+  });
+  const mysqlDeps = { ...pgDeps, serverVersion: () => mysqlGreetingVersion(tunnels, opts.defaultMysqlVersion ?? DEFAULT_MYSQL_VERSION) };
+  const mysqlServer = net.createServer((socket) => {
+    track(socket);
+    void serveMysql(socket, mysqlDeps).catch((err: unknown) => {
+      log.warn({ err: (err as Error).message }, 'mysql client failed');
+      socket.destroy();
+    });
   });
 
   async function route(socket: net.Socket): Promise<void> {
@@ -100,26 +146,33 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     socket.destroy();
   }
 
-  const { host, port } = splitHostPort(opts.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'EADDRINUSE' ? 'the address is already in use (is another postern running? change proxy.listen)' : err.message;
-      reject(new ProxyStartError(`proxy: cannot listen on ${opts.listen}: ${why}`));
-    });
-    server.listen(port, host, () => resolve());
-  });
-  const addr = server.address() as net.AddressInfo;
-  const address = `${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
-  log.info({ address }, 'proxy listening');
+  const address = await listen(server, opts.listen, 'proxy.listen');
+  let mysqlAddress: string | undefined;
+  try {
+    if (opts.mysqlListen) mysqlAddress = await listen(mysqlServer, opts.mysqlListen, 'proxy.mysql_listen');
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  log.info({ address, mysqlAddress }, 'proxy listening');
   return {
     address,
+    ...(mysqlAddress ? { mysqlAddress } : {}),
     tunnels,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      await Promise.all(
+        [server, mysqlServer].map(
+          (srv) =>
+            new Promise<void>((resolve) => {
+              if (!srv.listening) return resolve();
+              srv.close(() => resolve());
+            }),
+        ),
+      );
+      // Tunnels first: destroying their raw sockets under a live HTTP/2 session is what
+      // trips Node 20's nghttp2 (see packages/tunnel/src/abort.ts).
       await tunnels.close();
+      for (const s of sockets) s.destroy();
     },
   };
 }

@@ -21,6 +21,7 @@ const CODES = {
   'db.session.start': { success: 'TDB00I', failure: 'TDB00W' },
   'db.session.end': { success: 'TDB01I' },
   'db.session.query': { success: 'TDB02I', failure: 'TDB02W' },
+  'db.session.mysql.init_db': { success: 'TMY07I' },
 } as const satisfies Record<string, EventCodes>;
 
 export type CodedEventName = keyof typeof CODES;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { codeFor, type CodedEventName } from './codes';
 import { certCreate, instanceJoin, joinTokenCreate, roleCreated, roleDeleted } from './events/cluster';
-import { dbSessionEnd, dbSessionQuery, dbSessionStart } from './events/db';
+import { dbSessionEnd, dbSessionMysqlInitDb, dbSessionQuery, dbSessionStart } from './events/db';
 import { userCreate, userDelete, userLogin, userUpdate } from './events/user';
 
 function eventName(input: unknown): unknown {
@@ -21,8 +21,9 @@ const union = z.discriminatedUnion('event', [
   dbSessionStart,
   dbSessionEnd,
   dbSessionQuery,
+  dbSessionMysqlInitDb,
 ], {
-  // Zod would list all twelve names; the unknown one is what the reader needs.
+  // Zod would list every name; the unknown one is what the reader needs.
   error: (issue) => {
     if (issue.code !== 'invalid_union') return undefined;
     const name = eventName(issue.input);

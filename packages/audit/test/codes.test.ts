@@ -17,6 +17,7 @@ describe('EVENT_CODES', () => {
     ['db.session.start', 'TDB00I', 'TDB00W'],
     ['db.session.end', 'TDB01I', undefined],
     ['db.session.query', 'TDB02I', 'TDB02W'],
+    ['db.session.mysql.init_db', 'TMY07I', undefined],
   ] as const)('%s is %s / %s', (name, success, failure) => {
     const codes = EVENT_CODES[name];
     expect(codes.success).toBe(success);
@@ -25,7 +26,7 @@ describe('EVENT_CODES', () => {
 
   it('covers exactly the events of the schema', () => {
     expect(Object.keys(EVENT_CODES).sort()).toEqual([...AUDIT_EVENT_NAMES].sort());
-    expect(AUDIT_EVENT_NAMES).toHaveLength(12);
+    expect(AUDIT_EVENT_NAMES).toHaveLength(13);
   });
 
   it('never reuses a code', () => {

@@ -37,3 +37,10 @@ export const dbSessionQuery = z.object({
   /** Bound parameters of an extended-protocol / prepared statement, as text. */
   db_query_parameters: z.array(z.string()).default([]),
 });
+
+/** MySQL's COM_INIT_DB (`USE db` in the mysql client): the session's default database changed. */
+export const dbSessionMysqlInitDb = z.object({
+  event: z.literal('db.session.mysql.init_db'),
+  ...dbSession,
+  schema_name: z.string(),
+});

@@ -71,6 +71,7 @@ async function startParts(loaded: LoadedConfig, parts: Part[], quickstart: boole
     const identity = await web.auth.localHostIdentity('proxy', names);
     const proxy = await startProxy({
       listen: config.proxy.listen,
+      mysqlListen: config.proxy.mysql_listen,
       clusterName: config.cluster_name,
       identity: { hostId: identity.hostId, keyPem: identity.keyPem, certPem: identity.certPem, ca: { user: identity.ca.user, host: identity.ca.host } },
       webUrl: web.url,
@@ -78,6 +79,7 @@ async function startParts(loaded: LoadedConfig, parts: Part[], quickstart: boole
     });
     parts.push({ name: 'proxy', close: () => proxy.close() });
     addresses.proxy = proxy.address;
+    if (proxy.mysqlAddress) addresses.mysql = proxy.mysqlAddress;
     proxyAddr = proxy.address;
   }
   if (config.agent.enabled && quickstart) {
@@ -98,7 +100,7 @@ async function startParts(loaded: LoadedConfig, parts: Part[], quickstart: boole
   const loginTarget = config.proxy.enabled ? config.proxy.public_addr : web.url;
   console.log(`Postern is running (cluster ${config.cluster_name}, data in ${loaded.dataDir}).`);
   console.log(`  Web UI and API: ${web.publicUrl}`);
-  if (proxyAddr) console.log(`  Proxy:          ${proxyAddr} (PostgreSQL, agents, HTTPS)`);
+  if (proxyAddr) console.log(`  Proxy:          ${proxyAddr} (PostgreSQL, agents, HTTPS), ${addresses.mysql} (MySQL)`);
   if (addresses.demo) console.log(`  Demo database:  demo (PostgreSQL at ${addresses.demo}): postern db connect demo --db-user postgres --db-name demo`);
   console.log(`  Host CA:        ${hostCaFile} (sha256:${certificateFingerprint(hostCa)})`);
   console.log(`  Sign in:        postern login --proxy ${loginTarget}${config.proxy.enabled ? ` --ca-file ${hostCaFile}` : ''} --user NAME`);

@@ -1,0 +1,149 @@
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
+
+/**
+ * A hand-driven MySQL client for tests: writes raw bytes and reads raw packets, framing
+ * them with its own few lines rather than the package's framer.
+ */
+export class WireClient {
+  private buffered = Buffer.alloc(0);
+  private waiters: (() => void)[] = [];
+  ended = false;
+
+  private constructor(public socket: Socket | TLSSocket) {
+    this.attach(socket);
+  }
+
+  static async connect(port: number): Promise<WireClient> {
+    const socket = netConnect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new WireClient(socket);
+  }
+
+  /** Starts TLS over the current socket, as a client does right after its SSLRequest; no certificate checks in tests. */
+  async startTls(): Promise<void> {
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    const secure = tlsConnect({ socket: plain, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    this.socket = secure;
+    this.attach(secure);
+  }
+
+  write(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** Writes one packet: 3-byte little-endian length, sequence id, payload (under 16 MiB). */
+  send(payload: Buffer, sequenceId: number): void {
+    const header = Buffer.alloc(4);
+    header.writeUIntLE(payload.length, 0, 3);
+    header[3] = sequenceId;
+    this.socket.write(Buffer.concat([header, payload]));
+  }
+
+  /** Exactly n bytes, or rejects when the connection ends first. */
+  async read(n: number, timeoutMs = 5_000): Promise<Buffer> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.buffered.length < n) {
+      if (this.ended) throw new Error(`connection ended after ${this.buffered.length} of ${n} bytes`);
+      await this.wait(deadline);
+    }
+    const out = this.buffered.subarray(0, n);
+    this.buffered = this.buffered.subarray(n);
+    return out;
+  }
+
+  /** One physical packet. */
+  async readPacket(timeoutMs = 5_000): Promise<{ sequenceId: number; payload: Buffer }> {
+    const header = await this.read(4, timeoutMs);
+    const payload = await this.read(header.readUIntLE(0, 3), timeoutMs);
+    return { sequenceId: header[3]!, payload };
+  }
+
+  /** Resolves when the server has closed the connection. */
+  async closed(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) await this.wait(deadline);
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private attach(socket: Socket | TLSSocket): void {
+    socket.on('data', (chunk: Buffer) => {
+      this.buffered = Buffer.concat([this.buffered, chunk]);
+      this.wake();
+    });
+    const end = (): void => {
+      this.ended = true;
+      this.wake();
+    };
+    socket.on('end', end);
+    socket.on('close', end);
+    socket.on('error', end);
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private wait(deadline: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out waiting for the server')), Math.max(0, deadline - Date.now()));
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+/** An ERR packet's fields, decoded independently of the package. */
+export function errFields(payload: Buffer): { code: number; sqlState: string; message: string } {
+  if (payload[0] !== 0xff) throw new Error(`not an ERR packet: ${payload.subarray(0, 16).toString('hex')}`);
+  const hasState = payload[3] === 0x23;
+  return {
+    code: payload.readUInt16LE(1),
+    sqlState: hasState ? payload.toString('latin1', 4, 9) : '',
+    message: payload.toString('utf8', hasState ? 9 : 3),
+  };
+}
+
+/** Greeting fields a test looks at, read with fixed offsets rather than the package's parser. */
+export function greetingFields(payload: Buffer): { version: string; connectionId: number; capabilities: number; scramble: Buffer; plugin: string; charset: number } {
+  const versionEnd = payload.indexOf(0, 1);
+  let pos = versionEnd + 1;
+  const connectionId = payload.readUInt32LE(pos);
+  pos += 4;
+  const part1 = payload.subarray(pos, pos + 8);
+  pos += 9;
+  const low = payload.readUInt16LE(pos);
+  const charset = payload[pos + 2]!;
+  const high = payload.readUInt16LE(pos + 5);
+  const authLength = payload[pos + 7]!;
+  pos += 8 + 10;
+  const part2Length = Math.max(13, authLength - 8);
+  const part2 = payload.subarray(pos, pos + part2Length - 1);
+  pos += part2Length;
+  const pluginEnd = payload.indexOf(0, pos);
+  return {
+    version: payload.toString('utf8', 1, versionEnd),
+    connectionId,
+    capabilities: (low | (high << 16)) >>> 0,
+    scramble: Buffer.concat([part1, part2]),
+    plugin: payload.toString('utf8', pos, pluginEnd),
+    charset,
+  };
+}

@@ -36,6 +36,17 @@ export class ProxyStartError extends Error {
   override name = 'ProxyStartError';
 }
 
+/**
+ * A context for TLS that asks for a client certificate. tls.Server sets a session id
+ * context by itself; a bare context does not, and then OpenSSL fails every resumed
+ * session with an 'internal error' alert (mysql2 and libpq do resume).
+ */
+function clientCertContext(opts: tls.SecureContextOptions, id: string): tls.SecureContext {
+  const ctx = tls.createSecureContext(opts);
+  (ctx as unknown as { context: { setSessionIdContext(id: string): void } }).context.setSessionIdContext(id);
+  return ctx;
+}
+
 /** What the greeting says until an agent reports its database's own version. */
 export const DEFAULT_MYSQL_VERSION = '8.0.36-postern';
 
@@ -89,7 +100,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     rejectUnauthorized: false,
     ALPNProtocols: [TUNNEL_ALPN, 'http/1.1'],
   });
-  const postgresContext = tls.createSecureContext({ ...serverTls, ca: identity.ca.user });
+  const postgresContext = clientCertContext({ ...serverTls, ca: identity.ca.user }, 'postern-db');
   const http = createHttpForwarder(opts.webUrl, log);
   outerTls.on('secureConnection', (secure: tls.TLSSocket) => {
     if (secure.alpnProtocol === TUNNEL_ALPN) tunnels.accept(secure);

@@ -366,7 +366,8 @@ describe('postern proxy db: the local tunnel and pass-through', () => {
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-      for (let i = 0; i < 200 && !stdout.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
+      // The banner comes in more than one write: wait for its last line.
+      for (let i = 0; i < 200 && !stdout.includes('psql "host='); i++) await new Promise((r) => setTimeout(r, 50));
       expect(stdout, stderr).toContain(`Tunnel to database demo listening on 127.0.0.1:${port}`);
       expect(stdout).toContain(`psql "host=127.0.0.1 port=${port} user=alice dbname=postgres sslmode=disable"`);
 

@@ -1,11 +1,12 @@
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Logger } from '@postern/log';
 import { encodeStartup, ErrorCode, readHandshake, sendError, type MysqlErrorCode } from '@postern/mysql';
 import { PkiError, verifyUserCertificate, type UserIdentity } from '@postern/pki';
 import type { TunnelServer } from '@postern/tunnel';
 import { NoAgentError, type AgentRouter } from '../router';
+import { upgradeToTlsServer } from '../tls-upgrade';
 
 export interface MysqlDeps {
   secureContext: tls.SecureContext;
@@ -19,18 +20,10 @@ export interface MysqlDeps {
   log: Logger;
 }
 
-function upgrade(socket: Socket, ctx: tls.SecureContext): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    // As for PostgreSQL: the certificate is judged below, so a bad one gets an ERR packet.
-    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: ctx, requestCert: true, rejectUnauthorized: false });
-    secure.once('secure', () => resolve(secure));
-    secure.once('error', reject);
-  });
-}
 
 /** One MySQL client: greeting, TLS, HandshakeResponse41, certificate → route, hand-off. */
 export async function serveMysql(raw: Socket, deps: MysqlDeps): Promise<void> {
-  const hs = await readHandshake(raw, { serverVersion: deps.serverVersion(), upgradeToTls: (s) => upgrade(s as Socket, deps.secureContext) });
+  const hs = await readHandshake(raw, { serverVersion: deps.serverVersion(), upgradeToTls: (s) => upgradeToTlsServer(s as Socket, deps.secureContext) });
   if (hs.kind !== 'handshake') return;
   const client = hs.socket as tls.TLSSocket;
   const fail = (code: MysqlErrorCode, message: string) => sendError(client, { ...code, message }, hs.sequenceId);

@@ -1,11 +1,12 @@
 import type { Socket } from 'node:net';
 import { pipeline } from 'node:stream';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Logger } from '@postern/log';
 import { PkiError, verifyUserCertificate, type UserIdentity } from '@postern/pki';
 import { readStartup, sendError } from '@postern/postgres';
 import type { TunnelServer } from '@postern/tunnel';
 import { NoAgentError, type AgentRouter } from '../router';
+import { upgradeToTlsServer } from '../tls-upgrade';
 import { BackendKeySniffer } from './backend-key-sniffer';
 import type { CancelRegistry } from './cancel-registry';
 
@@ -24,15 +25,6 @@ export interface PostgresDeps {
 const INVALID_AUTH = '28000';
 const CANNOT_CONNECT = '08001';
 
-function upgrade(socket: Socket, ctx: tls.SecureContext): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    // The certificate is checked below, not by TLS, so that a missing or bad one gets a
-    // PostgreSQL error the person can read rather than a bare handshake failure.
-    const secure = new tls.TLSSocket(socket, { isServer: true, secureContext: ctx, requestCert: true, rejectUnauthorized: false });
-    secure.once('secure', () => resolve(secure));
-    secure.once('error', reject);
-  });
-}
 
 function describeCertProblem(err: unknown): string {
   if (err instanceof PkiError) return err.message;
@@ -42,7 +34,7 @@ function describeCertProblem(err: unknown): string {
 /** One PostgreSQL client: startup (TLS), certificate → route, hand-off to an agent. */
 export async function servePostgres(raw: Socket, deps: PostgresDeps): Promise<void> {
   const { log } = deps;
-  const started = await readStartup(raw, { upgradeToTls: (s) => upgrade(s as Socket, deps.secureContext) });
+  const started = await readStartup(raw, { upgradeToTls: (s) => upgradeToTlsServer(s as Socket, deps.secureContext) });
   if (started.kind === 'cancel') {
     await forwardCancel(started.pid, started.key, deps);
     raw.destroy();

@@ -86,3 +86,7 @@ export interface Engine {
 }
 
 export type { AuditEvent };
+
+// Byte plumbing every protocol engine needs, whatever its wire format.
+export { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from './io/close-gracefully';
+export { relay, type RelayOptions, type RelayOutcome } from './io/relay';

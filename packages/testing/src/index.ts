@@ -5,3 +5,5 @@ export { startPostgres } from './postgres';
 export type { StartPostgresOptions, TestPostgres } from './postgres';
 export { startMariadb } from './mariadb';
 export type { StartMariadbOptions, TestMariadb } from './mariadb';
+export { createTestPki, type TestPki } from './test-pki';
+export { recordingLogger, type LogLine } from './recording-logger';

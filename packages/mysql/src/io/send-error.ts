@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { buildErr } from '../protocol/packets/generic-response';
 import { framePacket } from '../protocol/packet-writer';
-import { closeGracefully } from './close';
+import { closeGracefully } from '@postern/engine';
 
 export interface ClientError {
   /** The MySQL error number (1045, 2003, …); see ErrorCode. */

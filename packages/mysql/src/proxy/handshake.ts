@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { agreedCapabilities, proxyCapabilities } from '../capabilities';
 import type { MysqlStartup } from '../handoff';
-import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '../io/close';
+import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '@postern/engine';
 import { readPacket, ReadTimeoutError } from '../io/read-packet';
 import { errorPacket } from '../io/send-error';
 import type { ClientError } from '../io/send-error';

@@ -23,10 +23,10 @@ import {
 import type { HandshakeResponse41, Packet, ReadHandshakeOptions } from '../../src/index';
 import { readPacket } from '../../src/io/read-packet';
 import { hex } from '../helpers/bytes';
-import { createTestPki } from '../helpers/certs';
-import type { TestPki } from '../helpers/certs';
-import { recordingLogger } from '../helpers/logger';
-import type { LogLine } from '../helpers/logger';
+import { createTestPki } from '@postern/testing';
+import type { TestPki } from '@postern/testing';
+import { recordingLogger } from '@postern/testing';
+import type { LogLine } from '@postern/testing';
 import { tlsUpgrader } from '../helpers/tls-upgrade';
 import { errFields } from '../helpers/wire-client';
 import { wireLogin } from '../helpers/wire-login';

@@ -1,7 +1,7 @@
 import { freePort } from '@postern/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_UNAVAILABLE_MESSAGE, TLS_REQUIRED_MESSAGE } from '../../src/index';
-import { createTestPki } from '../helpers/certs';
+import { createTestPki } from '@postern/testing';
 import { DB_NAME, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

@@ -10,10 +10,10 @@ import { run, startMariadb } from '@postern/testing';
 import type { RunResult, TestMariadb } from '@postern/testing';
 import { encodeStartup, MysqlEngine, readHandshake } from '../../src/index';
 import type { MysqlEngineOptions, ReadHandshakeOptions } from '../../src/index';
-import { createTestPki } from './certs';
-import type { TestPki } from './certs';
-import { recordingLogger } from './logger';
-import type { LogLine } from './logger';
+import { createTestPki } from '@postern/testing';
+import type { TestPki } from '@postern/testing';
+import { recordingLogger } from '@postern/testing';
+import type { LogLine } from '@postern/testing';
 import { tlsUpgrader } from './tls-upgrade';
 
 // A stand-in for the proxy and the agent around the engine: a plain TCP listener that

@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { AuditEventDraft, DatabaseTarget, SessionContext } from '@postern/engine';
 import { SessionError } from '@postern/engine';
-import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '../io/close';
+import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '@postern/engine';
 import { MessageBoundaryTracker } from '../protocol/boundary';
 import { ProtocolError } from '../protocol/errors';
 import { serialize } from '../protocol/serializer';
@@ -10,8 +10,8 @@ import { SqlState } from '../protocol/sqlstate';
 import { connectDatabase } from './connect-database';
 import { AUDIT_UNAVAILABLE_MESSAGE, SessionFailure, sqlStateForKind } from './failure';
 import { QueryAuditor } from './query-auditor';
-import { relay } from './relay';
-import type { RelayOutcome } from './relay';
+import { relay } from '@postern/engine';
+import type { RelayOutcome } from '@postern/engine';
 import { routeMismatch, upstreamParams } from './route';
 import { completeServerStartup } from './server-startup';
 
@@ -115,7 +115,10 @@ export class PostgresSession {
     const outcome = await relay({
       client: this.client,
       server,
-      inspectClient: (chunk) => auditor.consume(chunk),
+      inspectClient: (chunk) => {
+        auditor.consume(chunk);
+        return [chunk];
+      },
       observeServer: (chunk) => tracker.push(chunk),
     });
 

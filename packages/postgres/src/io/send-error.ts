@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { serialize } from '../protocol/serializer';
-import { closeGracefully } from './close';
+import { closeGracefully } from '@postern/engine';
 
 export interface ClientError {
   /** SQLSTATE; see SqlState. */

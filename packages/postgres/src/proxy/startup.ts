@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '../io/close';
+import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '@postern/engine';
 import { readChunk, readFrame, ReadTimeoutError } from '../io/read-frame';
 import { sendError } from '../io/send-error';
 import type { ClientError } from '../io/send-error';

@@ -5,10 +5,10 @@ import type { AuditEventDraft, SessionContext } from '@postern/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEngine, serialize, SqlState } from '../../src/index';
 import { hex } from '../helpers/bytes';
-import { createTestPki } from '../helpers/certs';
-import type { TestPki } from '../helpers/certs';
-import { recordingLogger } from '../helpers/logger';
-import type { LogLine } from '../helpers/logger';
+import { createTestPki } from '@postern/testing';
+import type { TestPki } from '@postern/testing';
+import { recordingLogger } from '@postern/testing';
+import type { LogLine } from '@postern/testing';
 import { errorFields, WireClient } from '../helpers/wire-client';
 
 // The engine against a scripted fake database, for what a real PostgreSQL never does:

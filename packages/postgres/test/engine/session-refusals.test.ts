@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { freePort } from '@postern/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_UNAVAILABLE_MESSAGE, SqlState } from '../../src/index';
-import { createTestPki } from '../helpers/certs';
+import { createTestPki } from '@postern/testing';
 import { DB_NAME, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 

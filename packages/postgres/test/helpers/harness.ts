@@ -10,10 +10,10 @@ import { run, startPostgres } from '@postern/testing';
 import type { RunResult, TestPostgres } from '@postern/testing';
 import { PostgresEngine, readStartup, sendCancelRequest } from '../../src/index';
 import type { BackendKey, PostgresEngineOptions } from '../../src/index';
-import { createTestPki } from './certs';
-import type { TestPki } from './certs';
-import { recordingLogger } from './logger';
-import type { LogLine } from './logger';
+import { createTestPki } from '@postern/testing';
+import type { TestPki } from '@postern/testing';
+import { recordingLogger } from '@postern/testing';
+import type { LogLine } from '@postern/testing';
 import { tlsUpgrader } from './tls-upgrade';
 
 // A stand-in for the proxy and the agent around the engine: a plain TCP listener that

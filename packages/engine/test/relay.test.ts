@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { relay } from '../../src/engine/relay';
+import { relay } from '../src';
 
 /** One side of a relay: `feed` pushes bytes it "received"; what is written to it is kept, acknowledged only while `open`. */
 class FakeSide extends Duplex {

@@ -15,6 +15,7 @@ export interface Machine {
   postgres: string;
   pgbench: string;
   pgbouncer: string;
+  mariadbSlap: string;
   commit: string;
 }
 
@@ -40,6 +41,7 @@ export function describeMachine(): Machine {
     postgres: firstLine(path.join(pgBinDir(), 'postgres'), ['--version']),
     pgbench: firstLine('pgbench', ['--version']),
     pgbouncer: firstLine('pgbouncer', ['--version']),
+    mariadbSlap: firstLine('mariadb-slap', ['--version']),
     commit: `${firstLine('git', ['rev-parse', '--short', 'HEAD'])}${dirty ? ' (with uncommitted changes)' : ''}`,
   };
 }

@@ -22,23 +22,34 @@ export interface PgbenchRun {
  * Runs pgbench to completion. Not @postern/testing's run(): that gives no handle on the
  * child, and a Ctrl-C in the middle of a 15 s run should stop pgbench too.
  */
-export function pgbench(r: PgbenchRun): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function pgbench(r: PgbenchRun): Promise<ToolResult> {
+  return runTool('pgbench', [...r.args, r.conninfo], r.env, r.timeoutMs);
+}
+
+export interface ToolResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a load generator (pgbench, mariadb-slap) to completion; killed on cleanup and on timeout. */
+export function runTool(cmd: string, args: string[], env: NodeJS.ProcessEnv | undefined, timeoutMs: number): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('pgbench', [...r.args, r.conninfo], { env: r.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
     const exited = new Promise<void>((res) => child.once('close', () => res()));
-    const unregister = onCleanup('pgbench', async () => {
+    const unregister = onCleanup(cmd, async () => {
       child.kill('SIGKILL');
       await exited;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), r.timeoutMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', (e) => {
       clearTimeout(timer);
       unregister();
-      reject(new Error(`cannot start pgbench: ${e.message}`, { cause: e }));
+      reject(new Error(`cannot start ${cmd}: ${e.message}`, { cause: e }));
     });
     child.once('close', (code) => {
       clearTimeout(timer);

@@ -17,11 +17,15 @@ import { withProfiler } from './profile';
 
 export const DB_NAME = 'bench';
 export const DB_USER = 'bench';
+/** The agent serves the bench's MariaDB under this name, next to the PostgreSQL one. */
+export const MYSQL_DB_NAME = 'benchmysql';
 const PASSWORD = 'correct horse battery staple';
 
 export interface PosternCluster {
   c: Cluster;
   proxyPort: number;
+  /** The proxy's MySQL listener (proxy.mysql_listen). */
+  mysqlPort: number;
   /** PEM files from `postern admin db sign`: server.crt, server.key, server.cas (DB Client CA). */
   serverFiles: { crt: string; key: string; cas: string };
 }
@@ -44,7 +48,7 @@ export async function startPosternCluster(proxyPort: number): Promise<PosternClu
   onCleanup('postern cluster', () => c.stop());
   const out = path.join(c.root, 'server');
   await ok(c, ['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', out, '--config', c.configFile]);
-  return { c, proxyPort, serverFiles: { crt: `${out}.crt`, key: `${out}.key`, cas: `${out}.cas` } };
+  return { c, proxyPort, mysqlPort, serverFiles: { crt: `${out}.crt`, key: `${out}.key`, cas: `${out}.cas` } };
 }
 
 /**
@@ -65,7 +69,8 @@ export interface PosternAgent {
   configFile: string;
 }
 
-export async function startPosternAgent(p: PosternCluster, pgPort: number): Promise<PosternAgent> {
+/** One agent process serves both databases: the PostgreSQL and the MariaDB. */
+export async function startPosternAgent(p: PosternCluster, pgPort: number, mysqlPort: number): Promise<PosternAgent> {
   const configFile = path.join(p.c.root, 'agent.yaml');
   const joinToken = await newJoinToken(p.c);
   const proc = await withProfiler(() => startPosternProcess(configFile, {
@@ -77,15 +82,22 @@ export async function startPosternAgent(p: PosternCluster, pgPort: number): Prom
       enabled: true,
       proxy_addr: `localhost:${p.proxyPort}`,
       join_token: joinToken,
-      databases: [{ name: DB_NAME, protocol: 'postgres', uri: `127.0.0.1:${pgPort}`, labels: { env: 'bench' } }],
+      databases: [
+        { name: DB_NAME, protocol: 'postgres', uri: `127.0.0.1:${pgPort}`, labels: { env: 'bench' } },
+        { name: MYSQL_DB_NAME, protocol: 'mysql', uri: `127.0.0.1:${mysqlPort}`, labels: { env: 'bench' } },
+      ],
     },
   }));
   onCleanup('postern agent', () => proc.stop());
   return { proc, configFile };
 }
 
-/** Signs a person up and logs them in; returns the env under which `service=postern-bench` works. */
-export async function loginBenchUser(p: PosternCluster): Promise<{ env: NodeJS.ProcessEnv; service: string }> {
+/**
+ * Signs a person up and logs them in to both databases; returns the env under which
+ * `service=postern-bench` works and the ~/.my.cnf option group `postern db login` wrote
+ * for the MariaDB.
+ */
+export async function loginBenchUser(p: PosternCluster): Promise<{ env: NodeJS.ProcessEnv; service: string; myCnfGroup: Map<string, string | undefined> }> {
   const { c } = p;
   const role = path.join(c.root, 'bench-role.yaml');
   writeFileSync(role, "kind: role\nmetadata: { name: bench }\nspec:\n  allow:\n    db_labels: { env: bench }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
@@ -102,5 +114,24 @@ export async function loginBenchUser(p: PosternCluster): Promise<{ env: NodeJS.P
   await ok(c, ['db', 'login', DB_NAME, '--db-user', DB_USER, '--db-name', DB_NAME], { home, env });
   const service = `postern-${DB_NAME}`;
   if (!readFileSync(env.PGSERVICEFILE, 'utf8').includes(`[${service}]`)) throw new Error(`postern db login wrote no [${service}] section`);
-  return { env, service };
+  await ok(c, ['db', 'login', MYSQL_DB_NAME, '--db-user', DB_USER, '--db-name', DB_NAME], { home, env });
+  return { env, service, myCnfGroup: readOptionGroup(path.join(home, '.my.cnf'), `client_postern-${MYSQL_DB_NAME}`) };
+}
+
+/** One [group] of a MySQL option file: `key=value` lines, and bare `key` flags as undefined. */
+function readOptionGroup(file: string, group: string): Map<string, string | undefined> {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.trim() === `[${group}]`);
+  if (start < 0) throw new Error(`postern db login wrote no [${group}] group in ${file}`);
+  const out = new Map<string, string | undefined>();
+  for (const raw of lines.slice(start + 1)) {
+    const line = raw.trim();
+    if (line.startsWith('[')) break;
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    const value = eq < 0 ? undefined : line.slice(eq + 1).trim();
+    if (value?.startsWith('"')) throw new Error(`quoted option values are not handled here: ${line}`);
+    out.set(eq < 0 ? line : line.slice(0, eq).trim(), value);
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { Machine } from './machine';
 import type { PgbenchResult } from './pgbench';
+import { MYSQL_QUERY, MYSQL_WORKLOADS } from './mysql';
 import { TARGETS, WORKLOADS, type Metric, type TargetId } from './workloads';
 
 export type Outcome = PgbenchResult | { error: string };
@@ -20,6 +21,10 @@ export interface Report {
   seconds: number;
   warmupSeconds: number;
   results: Results;
+  /** mariadb-slap runs by MYSQL_WORKLOADS id; PgBouncer has no part in them. */
+  mysqlResults: Results;
+  /** The MariaDB server's version string. */
+  mariadb: string;
   processes: ProcessRow[];
   wallSeconds: number;
   /** 1-minute load averages at the start and the end: anything else running skews the numbers. */
@@ -63,16 +68,44 @@ function resultsTable(r: Report): string[] {
       );
     }
   }
+  for (const w of MYSQL_WORKLOADS) {
+    const byTarget = r.mysqlResults[w.id] ?? {};
+    const metrics: Metric[] =
+      w.concurrency === 1
+        ? [
+            { label: 'latency avg, ms', pick: (x) => x.latencyMs, unit: 'ms' },
+            { label: 'queries/s', pick: (x) => x.tps, unit: 'count' },
+          ]
+        : [{ label: 'throughput, queries/s', pick: (x) => x.tps, unit: 'count' }];
+    for (const m of metrics) {
+      const o = (t: TargetId) => byTarget[t];
+      const v = (t: TargetId) => {
+        const x = o(t);
+        return isResult(x) ? m.pick(x) : undefined;
+      };
+      const cell = (t: TargetId) => {
+        if (t === 'pgbouncer') return '—';
+        const x = o(t);
+        if (x === undefined) return 'not run';
+        return isResult(x) ? num(m.pick(x), m.unit) : 'failed';
+      };
+      lines.push(`| MySQL \`${w.label}\` ${m.label} | ${TARGETS.map((t) => cell(t.id)).join(' | ')} | — | ${ratio(v('postern'), v('direct'))} |`);
+    }
+  }
   return lines;
 }
 
 function processTable(r: Report): string[] {
+  const columns = [
+    ...WORKLOADS.map((w) => ({ id: w.id, title: `CPU µs/tx \`${w.args.join(' ')}\`` })),
+    ...MYSQL_WORKLOADS.map((w) => ({ id: w.id, title: `CPU µs/query MySQL \`${w.label}\`` })),
+  ];
   const lines = [
-    `| process | RSS idle | peak RSS (VmHWM) | ${WORKLOADS.map((w) => `CPU µs/tx \`${w.args.join(' ')}\``).join(' | ')} |`,
-    `|---|--:|--:|${WORKLOADS.map(() => '--:').join('|')}|`,
+    `| process | RSS idle | peak RSS (VmHWM) | ${columns.map((c) => c.title).join(' | ')} |`,
+    `|---|--:|--:|${columns.map(() => '--:').join('|')}|`,
   ];
   for (const p of r.processes) {
-    const cpu = WORKLOADS.map((w) => {
+    const cpu = columns.map((w) => {
       const v = p.cpuPerTx[w.id];
       return v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(0);
     });
@@ -90,6 +123,12 @@ function failures(r: Report): string[] {
       else if (isResult(o) && o.failed > 0) out.push(`- ${t.title}, \`${w.args.join(' ')}\`: ${o.failed} failed transactions`);
     }
   }
+  for (const w of MYSQL_WORKLOADS) {
+    for (const t of TARGETS) {
+      const o = r.mysqlResults[w.id]?.[t.id];
+      if (o && !isResult(o)) out.push(`- MySQL ${t.title}, \`${w.label}\`: ${o.error.trim().split('\n').slice(0, 5).join(' / ')}`);
+    }
+  }
   return out;
 }
 
@@ -100,6 +139,7 @@ export function renderReport(r: Report): string {
     `## Postern benchmark, ${m.date.slice(0, 10)}`,
     '',
     `pgbench -n, ${r.seconds} s per run after a ${r.warmupSeconds} s warm-up; one PostgreSQL for all three; all on one machine over loopback.`,
+    `MySQL rows: mariadb-slap \`${MYSQL_QUERY}\` (a point query on a 1,000-row table), about ${r.seconds} s per run after about ${r.warmupSeconds} s of warm-up, one MariaDB for both; PgBouncer does not speak MySQL.`,
     'Ratios are target/direct: below 1× is slower for tps and connections/s, above 1× is slower for latency.',
     '',
     ...resultsTable(r),
@@ -109,7 +149,7 @@ export function renderReport(r: Report): string {
     ...(failed.length > 0 ? ['Failures:', ...failed, ''] : []),
     ...r.notes.map((n) => `- ${n}`),
     '',
-    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.kernel}; node ${m.node}; ${m.postgres}; ${m.pgbench}; ${m.pgbouncer}; commit ${m.commit}. The whole run took ${Math.round(r.wallSeconds)} s; 1-minute load average ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end.`,
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.kernel}; node ${m.node}; ${m.postgres}; ${m.pgbench}; ${m.pgbouncer}; ${r.mariadb}; ${m.mariadbSlap}; commit ${m.commit}. The whole run took ${Math.round(r.wallSeconds)} s; 1-minute load average ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end.`,
     '',
   ].join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: pgbench against the same PostgreSQL three ways (direct TLS, PgBouncer,
- * Postern's proxy + agent), in one run on this machine, side by side. It measures and
- * reports; it asserts nothing about speed. See bench/README.md.
+ * Postern's proxy + agent), and mariadb-slap against one MariaDB two ways (direct TLS,
+ * Postern), in one run on this machine, side by side. It measures and reports; it asserts
+ * nothing about speed. See bench/README.md.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import { freePort, run, startPostgres } from '@postern/testing';
 import { cleanup, cleanupOnSignals, onCleanup, stopping } from './cleanup';
 import { writeOwnedFile } from './files';
 import { describeMachine } from './machine';
+import { MYSQL_WORKLOADS, mysqlRun, slapConnectionArgs, startBenchMariadb } from './mysql';
 import { parsePgbench, pgbench } from './pgbench';
 import { startPgBouncer } from './pgbouncer';
 import { DB_NAME, DB_USER, benchClientCert, loginBenchUser, startPosternAgent, startPosternCluster } from './postern';
@@ -65,6 +67,9 @@ async function main(): Promise<void> {
   await pgServer.query(`create role ${DB_USER} login`);
   await pgServer.query(`create database ${DB_NAME} owner ${DB_USER}`);
 
+  log('starting MariaDB (TLS, REQUIRE SUBJECT user) with the same server certificate…');
+  const mariadb = await startBenchMariadb({ serverCertPem: read(cluster.serverFiles.crt), serverKeyPem: read(cluster.serverFiles.key), clientCaPem: dbCaPem });
+
   // One client certificate for the direct and PgBouncer paths, from the agents' CA.
   const clientCert = await benchClientCert(cluster);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'postern-bench-'));
@@ -73,16 +78,24 @@ async function main(): Promise<void> {
   const keyFile = writeOwnedFile(dir, 'bench.key', clientCert.keyPem, { key: true });
   const caFile = writeOwnedFile(dir, 'db-client-ca.crt', dbCaPem);
   const direct: Target = { conninfo: certConninfo(pgServer.port, caFile, certFile, keyFile), env: process.env };
+  // The same certificate (CN=bench) is what MariaDB's REQUIRE SUBJECT '/CN=bench' asks for.
+  const mysqlDirect = {
+    args: [`--host=127.0.0.1`, `--port=${mariadb.port}`, '--protocol=TCP', `--user=${DB_USER}`, `--create-schema=${DB_NAME}`, `--ssl-ca=${caFile}`, `--ssl-cert=${certFile}`, `--ssl-key=${keyFile}`, '--ssl-verify-server-cert'],
+    env: process.env,
+  };
 
   log(`pgbench -i -s ${SCALE} through the direct path…`);
   const init = await pgbench({ conninfo: direct.conninfo, args: ['-i', '-s', String(SCALE), '-q'], timeoutMs: 600_000 });
   if (init.code !== 0) throw new Error(`pgbench -i failed:\n${init.stderr}`);
 
   log('starting the Postern agent and logging a user in…');
-  const agent = await startPosternAgent(cluster, pgServer.port);
+  const agent = await startPosternAgent(cluster, pgServer.port, mariadb.port);
   const user = await loginBenchUser(cluster);
   const postern: Target = { conninfo: `service=${user.service}`, env: user.env };
   await waitUntilUsable(postern);
+  // The option group `postern db login benchmysql` wrote, as mariadb-slap options.
+  const mysqlPostern = { args: slapConnectionArgs(user.myCnfGroup), env: user.env };
+  log(`MySQL through Postern: mariadb-slap ${mysqlPostern.args.join(' ')}`);
 
   log('starting PgBouncer…');
   const bouncer = await startPgBouncer({ port: await freePort(), pgPort: pgServer.port, dbName: DB_NAME, dbUser: DB_USER, dbCaPem, clientCert });
@@ -136,6 +149,35 @@ async function main(): Promise<void> {
       log(`[${n}/${total}] ${t.title}, ${w.args.join(' ')}: ${Math.round(parsed.tps)} tps${lat}`);
     }
   }
+
+  const mysqlResults: Results = {};
+  const mysqlTargets = { direct: mysqlDirect, postern: mysqlPostern } as const;
+  const mysqlTotal = MYSQL_WORKLOADS.length * 2;
+  let k = 0;
+  for (const w of MYSQL_WORKLOADS) {
+    mysqlResults[w.id] = {};
+    for (const id of ['direct', 'postern'] as const) {
+      if (stopping()) throw new Error('interrupted');
+      k++;
+      const t = mysqlTargets[id];
+      let mine: ReturnType<typeof sample>[] = [];
+      const r = await mysqlRun(t.args, t.env, w, seconds, WARMUP_SECONDS, () => {
+        mine = watched.map((x) => (x.target === id && x.pid ? sample(x.pid) : undefined));
+      });
+      mysqlResults[w.id]![id] = r;
+      const title = TARGETS.find((x) => x.id === id)!.title;
+      if ('error' in r) {
+        log(`[MySQL ${k}/${mysqlTotal}] ${title}, ${w.label}: failed: ${r.error.trim().split('\n')[0]}`);
+        continue;
+      }
+      watched.forEach((_, i) => {
+        const before = mine[i];
+        const after = before ? sample(before.pid) : undefined;
+        if (before && after && r.transactions > 0) rows[i]!.cpuPerTx[w.id] = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / r.transactions;
+      });
+      log(`[MySQL ${k}/${mysqlTotal}] ${title}, ${w.label}: ${Math.round(r.tps)} queries/s, latency ${r.latencyMs?.toFixed(3)} ms`);
+    }
+  }
   if (profilerOn) for (const p of watched.filter((x) => x.target === 'postern')) toggleProfiler(p.pid);
   watched.forEach((w, i) => (rows[i]!.peakKiB = w.pid ? sample(w.pid)?.peakKiB : undefined));
 
@@ -143,10 +185,11 @@ async function main(): Promise<void> {
     'Postern: psql-style client → proxy (TLS, client certificate from `postern db login`) → reverse tunnel → agent → PostgreSQL (TLS, DB Client CA certificate); every query is audited.',
     'PgBouncer: session mode, TLS and certificate auth towards the client, TLS with a client certificate towards PostgreSQL. With -C it hands each new client a pooled server connection, so it skips the PostgreSQL connection set-up that direct and Postern pay.',
     'CPU µs/tx: user+system CPU of that process during its own measured run, over the transactions done. The Postern proxy process also runs the web app, which stores the audit events.',
+    'MySQL: mariadb-slap (one connection per client, its connect time inside the timed run) → direct: MariaDB over TLS with the same DB Client CA certificate, user REQUIRE SUBJECT; Postern: the ~/.my.cnf group `postern db login` wrote → proxy MySQL port → reverse tunnel → the same agent process → MariaDB (TLS, DB Client CA certificate); every query is audited.',
     `All processes share ${machine.cpus} CPUs with pgbench and PostgreSQL, so CPU spent by a proxy is CPU PostgreSQL does not get.`,
   ];
   if (profiling()) notes.push('BENCH_CPU_PROF was set: the Postern processes ran under the V8 profiler, so their numbers are lower than usual.');
-  const report = renderReport({ machine, seconds, warmupSeconds: WARMUP_SECONDS, results, processes: rows, wallSeconds: (Date.now() - started) / 1000, load: { start: loadAtStart, end: os.loadavg()[0]! }, notes });
+  const report = renderReport({ machine, seconds, warmupSeconds: WARMUP_SECONDS, results, mysqlResults, mariadb: `MariaDB ${mariadb.version}`, processes: rows, wallSeconds: (Date.now() - started) / 1000, load: { start: loadAtStart, end: os.loadavg()[0]! }, notes });
 
   mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, report);

@@ -273,3 +273,19 @@ spec:
     await c.postern(['admin', 'users', 'unlock', 'alice', '--config', c.configFile]);
   });
 });
+
+describe('auth.second_factor: webauthn', () => {
+  it('refuses password-only logins instead of skipping the second factor', async () => {
+    const c = await startCluster({ auth: { second_factor: 'webauthn' } });
+    try {
+      const added = await c.postern(['admin', 'users', 'add', 'dora', '--roles', 'access', '--config', c.configFile]);
+      expect(added.code, added.stderr).toBe(0);
+      await completeSignup(c.url, /(http\S+\/signup\/\S+)/.exec(added.stdout)![1]!, PASSWORD);
+      const login = await c.postern(['login', '--proxy', c.url, '--user', 'dora', '--password-stdin'], { input: PASSWORD, home: c.newHome() });
+      expect(login.code).toBe(1);
+      expect(login.stderr).toMatch(/requires WebAuthn/);
+    } finally {
+      await c.stop();
+    }
+  });
+});

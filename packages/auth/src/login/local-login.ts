@@ -18,6 +18,10 @@ const BAD_CREDENTIALS = 'invalid user name, password or one-time code';
  */
 export async function localLogin(ctx: AuthContext, req: LocalLoginRequest, addr: string): Promise<LoginResponse> {
   ctx.limiter.check(req.user, addr);
+  // Fail closed: a cluster configured for WebAuthn must never fall back to password only.
+  if (ctx.config.auth.second_factor === 'webauthn') {
+    throw new AuthError('forbidden', 'this cluster requires WebAuthn, which Postern does not support yet for local users: set auth.second_factor to otp');
+  }
   // Refuse a bad CSR before spending a password check on it.
   asBadRequest(() => parseCsr(req.csr));
   const fail = (reason: string, message = BAD_CREDENTIALS, code: 'unauthenticated' | 'otp_required' | 'locked' = 'unauthenticated'): never => {

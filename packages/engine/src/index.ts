@@ -90,3 +90,4 @@ export type { AuditEvent };
 // Byte plumbing every protocol engine needs, whatever its wire format.
 export { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from './io/close-gracefully';
 export { relay, type RelayOptions, type RelayOutcome } from './io/relay';
+export { readNext, readChunk, ReadTimeoutError, type UnitSource } from './io/read-next';

@@ -1,0 +1,85 @@
+import { pipeline, type Duplex } from 'node:stream';
+import type { TLSSocket, PeerCertificate } from 'node:tls';
+import { PkiError, verifyUserCertificate, type DatabaseRoute, type UserIdentity } from '@postern/pki';
+import type { AgentConnection, DialRequest, TunnelServer } from '@postern/tunnel';
+import { NoAgentError, type AgentRouter } from './router';
+
+/**
+ * What both database ports do once a client's TLS is up, whatever its protocol: read the
+ * route from its certificate, hand the connection to an agent, and splice the two. Each
+ * protocol only words the refusals in its own error format.
+ */
+
+export interface RouteDeps {
+  userCas: string[];
+  clusterName: string;
+  tunnels: TunnelServer;
+  router: AgentRouter;
+  reachable(identity: UserIdentity): Promise<string[]>;
+}
+
+export type Refusal = { kind: 'denied' | 'unreachable'; message: string; hint?: string };
+
+export function clientRoute(
+  client: TLSSocket,
+  deps: RouteDeps,
+  protocol: 'postgres' | 'mysql',
+): { identity: UserIdentity; route: DatabaseRoute; certDer: Buffer } | Refusal {
+  const peer = client.getPeerCertificate?.(false) as (PeerCertificate & { raw?: Buffer }) | undefined;
+  if (!peer?.raw) return { kind: 'denied', message: 'no client certificate: Postern admits database clients by certificate', hint: 'run `postern db login NAME`, then `postern db connect NAME`' };
+  let identity: UserIdentity;
+  try {
+    identity = verifyUserCertificate(peer.raw, { trusted: deps.userCas, clusterName: deps.clusterName });
+  } catch (err) {
+    return { kind: 'denied', message: err instanceof PkiError ? err.message : `the client certificate could not be checked: ${(err as Error).message}` };
+  }
+  const route = identity.route;
+  if (!route) return { kind: 'denied', message: 'this is a login certificate, not a database certificate', hint: 'run `postern db login NAME` and use the certificate it writes' };
+  if (route.protocol !== protocol) {
+    return { kind: 'denied', message: `this certificate is for the ${route.protocol} database "${route.service}"; ${protocol} clients need a certificate for a ${protocol} database` };
+  }
+  return { identity, route, certDer: peer.raw };
+}
+
+/** Dials an agent for the route; a failure is explained (unknown database, no agent online, …). */
+export async function dialAgent(req: DialRequest, identity: UserIdentity, deps: RouteDeps): Promise<{ stream: Duplex; agent: AgentConnection } | Refusal> {
+  try {
+    return await deps.router.dial(req);
+  } catch (err) {
+    if (err instanceof NoAgentError && deps.tunnels.agentsFor(req.database).length === 0) {
+      const reachable = await deps.reachable(identity).catch(() => [] as string[]);
+      if (!reachable.includes(req.database)) {
+        const hint = reachable.length > 0 ? `databases you can reach: ${reachable.join(', ')}` : 'your roles allow no database';
+        return { kind: 'denied', message: `unknown database "${req.database}"`, hint };
+      }
+      return {
+        kind: 'unreachable',
+        message: `no agent is online for database "${req.database}"`,
+        hint: 'the database is registered, but the agent that serves it is not connected; try again when it is back',
+      };
+    }
+    return { kind: 'unreachable', message: `cannot reach database "${req.database}": ${(err as Error).message}` };
+  }
+}
+
+export function isRefusal(x: object): x is Refusal {
+  return 'kind' in x && (x.kind === 'denied' || x.kind === 'unreachable');
+}
+
+/** Copies both ways until both directions are done; an error on one side ends the other. */
+export function splice(client: Duplex, upstream: Duplex, fromUpstream: Duplex[] = []): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let open = 2;
+    const closed = () => {
+      if (--open === 0) resolve();
+    };
+    pipeline(client, upstream, (err) => {
+      if (err) upstream.destroy();
+      closed();
+    });
+    pipeline([upstream, ...fromUpstream, client], (err) => {
+      if (err) client.destroy();
+      closed();
+    });
+  });
+}

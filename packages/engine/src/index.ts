@@ -91,3 +91,5 @@ export type { AuditEvent };
 export { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from './io/close-gracefully';
 export { relay, type RelayOptions, type RelayOutcome } from './io/relay';
 export { readNext, readChunk, ReadTimeoutError, type UnitSource } from './io/read-next';
+export { parseDatabaseAddress, formatAddress, InvalidAddressError, type DatabaseAddress } from './net/address';
+export { withDeadline } from './net/deadline';

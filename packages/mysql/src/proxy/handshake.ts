@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { agreedCapabilities, proxyCapabilities } from '../capabilities';
 import type { MysqlStartup } from '../handoff';
-import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '@postern/engine';
+import { closeGracefully, DEFAULT_CLOSE_GRACE_MS, withDeadline } from '@postern/engine';
 import { readPacket, ReadTimeoutError } from '../io/read-packet';
 import { errorPacket } from '../io/send-error';
 import type { ClientError } from '../io/send-error';
@@ -206,13 +206,6 @@ function scramble(): Buffer {
   return bytes;
 }
 
-function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '@postern/engine';
+import { closeGracefully, DEFAULT_CLOSE_GRACE_MS, withDeadline } from '@postern/engine';
 import { readChunk, readFrame, ReadTimeoutError } from '../io/read-frame';
 import { sendError } from '../io/send-error';
 import type { ClientError } from '../io/send-error';
@@ -200,13 +200,6 @@ class TlsUpgradeError extends Error {
   override name = 'TlsUpgradeError';
 }
 
-function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,20 +1,19 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
+import { NavBar } from '../components/nav-bar';
+import { currentSession } from '../lib/page-session';
 import './globals.css';
 
 export const metadata: Metadata = { title: 'Postern', description: 'Identity-aware access to your databases' };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const session = await currentSession();
   return (
     <html lang="en">
+      <head>{session ? <meta name="postern-csrf" content={session.csrf} /> : null}</head>
       <body className="min-h-screen bg-slate-50 text-slate-900">
-        <header className="border-b border-slate-200 bg-white">
-          <div className="mx-auto flex max-w-5xl items-center gap-3 px-6 py-3">
-            <span className="text-lg font-semibold tracking-tight">Postern</span>
-            <span className="text-sm text-slate-500">database access, by identity</span>
-          </div>
-        </header>
-        <main className="mx-auto max-w-5xl px-6 py-10">{children}</main>
+        <NavBar user={session ? { name: session.caller.name, roles: session.caller.roleNames, isAdmin: session.isAdmin } : undefined} />
+        <main className="mx-auto max-w-6xl px-6 py-8">{children}</main>
       </body>
     </html>
   );

@@ -3,6 +3,8 @@ import type { AuthService, Caller } from '@postern/auth';
 import { formatIssues } from '@postern/validation';
 import type { z } from 'zod';
 import { authService } from './auth-service';
+import { HttpError } from './http-error';
+import { requestCaller } from './request-caller';
 
 type Params = Record<string, string>;
 
@@ -31,17 +33,9 @@ type Handler<S, Q, A> = A extends 'caller'
   ? (args: HandlerArgs<Body<S>, Body<Q>> & { caller: Caller }) => Promise<unknown> | unknown
   : (args: HandlerArgs<Body<S>, Body<Q>>) => Promise<unknown> | unknown;
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { HttpError };
 
-function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
   return Response.json({ error: { code, message } }, { status, headers: { 'cache-control': 'no-store', ...headers } });
 }
 
@@ -71,7 +65,7 @@ function validate<S extends z.ZodType>(schema: S, json: unknown): z.infer<S> {
   return result.data;
 }
 
-function toResponse(err: unknown): Response {
+export function toResponse(err: unknown): Response {
   if (err instanceof HttpError) return errorResponse(err.status, err.code, err.message);
   const e = err as { name?: string; status?: number; code?: string; message?: string; retryAfter?: number };
   // Typed errors of the Auth Service come from another module graph (see auth-service.ts),
@@ -103,7 +97,7 @@ export function route<S extends z.ZodType | undefined, A extends 'none' | 'calle
       const args: HandlerArgs<Body<S>, Body<Q>> = { body, query, service, params, addr };
       let result: unknown;
       if (opts.auth === 'caller') {
-        const caller = await service.authenticate(req.headers.get('authorization'), { method: req.method, path: url.pathname, body: text });
+        const caller = await requestCaller(service, req, url.pathname, text);
         result = await (handler as Handler<S, Q, 'caller'>)({ ...args, caller });
       } else {
         result = await (handler as Handler<S, Q, 'none'>)(args);

@@ -52,8 +52,9 @@ function displayHost(host: string): string {
  */
 export async function startWeb(loaded: LoadedConfig, opts: { publicUrl?: string } = {}): Promise<RunningWeb> {
   const log = createLogger('web');
-  if (!existsSync(path.join(WEB_DIR, '.next', 'BUILD_ID'))) {
-    throw new WebStartError(`web: the web app is not built (${WEB_DIR}/.next is missing): run \`npm run build\` first`);
+  const distDir = process.env.POSTERN_NEXT_DIST || '.next';
+  if (!existsSync(path.join(WEB_DIR, distDir, 'BUILD_ID'))) {
+    throw new WebStartError(`web: the web app is not built (${WEB_DIR}/${distDir} is missing): run \`npm run build\` first`);
   }
   const { host, port } = splitHostPort(loaded.config.web.listen);
   let handle: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;

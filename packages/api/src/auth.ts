@@ -75,3 +75,16 @@ export const dbCertRequest = z
   })
   .strict();
 export type DbCertRequest = z.infer<typeof dbCertRequest>;
+
+/** POST /login/web: a browser sign-in with a local user; the session comes back as a cookie. */
+export const webLoginRequest = z
+  .object({
+    user: userName,
+    password: z.string().min(1, 'must not be empty').max(1024),
+    otp: z.string().regex(/^\d{6}$/, 'a 6-digit code').optional(),
+  })
+  .strict();
+export type WebLoginRequest = z.infer<typeof webLoginRequest>;
+
+export const webLoginResponse = z.object({ user: z.string(), roles: z.array(z.string()), expires: z.string() });
+export type WebLoginResponse = z.infer<typeof webLoginResponse>;

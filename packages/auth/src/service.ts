@@ -3,6 +3,7 @@ import { AuditBatcher } from '@postern/audit';
 import { splitHostPort, type LoadedConfig } from '@postern/config';
 import { createLogger } from '@postern/log';
 import { loadOrCreateMasterKey } from '@postern/pki';
+import { isActionAllowed } from '@postern/rbac';
 import { openStore, type Store } from '@postern/store';
 import path from 'node:path';
 import { storeAuditSink } from './audit/record';
@@ -11,7 +12,7 @@ import { searchAuditEvents } from './audit/search-events';
 import { writeAdminIdentity } from './bootstrap/admin-identity';
 import { ensureAuthorities } from './bootstrap/ensure-authorities';
 import { ensureFirstAdmin } from './bootstrap/ensure-first-admin';
-import type { Caller } from './caller';
+import type { Caller, UserCaller } from './caller';
 import { issueDbCert } from './certs/issue-db-cert';
 import { issueUserCert } from './certs/issue-user-cert';
 import { signBotUser } from './certs/sign-bot-user';
@@ -25,11 +26,12 @@ import { accessLookup } from './hosts/access-lookup';
 import { heartbeat } from './hosts/heartbeat';
 import { issueLocalHostIdentity } from './hosts/local-host-identity';
 import { join } from './hosts/join';
-import { localLogin } from './login/local-login';
+import { checkLocalCredentials, localLogin, type LocalCredentials } from './login/local-login';
 import { LoginRateLimiter } from './login/rate-limiter';
 import { applyRole, getRole, listRoles, removeRole } from './roles/manage-roles';
 import { resolveRoles } from './roles/resolve-roles';
-import { authenticate, type AdminIdentity, type RequestFacts } from './sessions/authenticate';
+import { authenticate, authenticateWebSession, type AdminIdentity, type RequestFacts } from './sessions/authenticate';
+import { checkCsrfToken, csrfTokenFor, startWebSession } from './sessions/web-session';
 import { requireAction, requireHost, requireUser } from './sessions/authorize';
 import { createUser } from './users/create-user';
 import { listUsers, removeUser, setUserLocked } from './users/manage-users';
@@ -103,6 +105,24 @@ export class AuthService {
     return authenticate(this.ctx, this.admin, authorization, req);
   }
 
+  /** The caller behind a browser's session cookie. */
+  authenticateWebSession(token: string): Promise<UserCaller> {
+    return authenticateWebSession(this.ctx, token);
+  }
+
+  csrfToken(caller: UserCaller): string {
+    return csrfTokenFor(this.ctx, caller.sessionId);
+  }
+
+  /** Whether the caller's roles allow `verb` on `resource` (pages hide what the API would refuse). */
+  allows(caller: Caller, resource: string, verb: string): boolean {
+    return caller.kind !== 'host' && isActionAllowed(caller.roles, resource, verb);
+  }
+
+  checkCsrfToken(caller: UserCaller, presented: string | null): void {
+    checkCsrfToken(this.ctx, caller.sessionId, presented);
+  }
+
   ping(): api.PingResponse {
     const { config } = this.ctx;
     return {
@@ -122,6 +142,11 @@ export class AuthService {
   // --- people ---
   localLogin(req: api.LocalLoginRequest, addr: string) {
     return localLogin(this.ctx, req, addr);
+  }
+  /** Password (+ TOTP) in a browser: a web session, no certificate. */
+  async webLocalLogin(req: LocalCredentials, addr: string) {
+    const user = await checkLocalCredentials(this.ctx, req, addr);
+    return { user, session: await startWebSession(this.ctx, user) };
   }
   getSignup(token: string) {
     return getSignup(this.ctx, token);

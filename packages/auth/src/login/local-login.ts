@@ -1,29 +1,41 @@
 import type { LocalLoginRequest, LoginResponse } from '@postern/api';
-import { openSecret, parseCsr, signUserCertificate } from '@postern/pki';
+import { openSecret, parseCsr } from '@postern/pki';
+import type { Role } from '@postern/rbac';
 import { emit } from '../audit/record';
 import { asBadRequest } from '../certs/pki-errors';
-import { certTtlMs } from '../certs/ttl';
-import { caBundleOf, type AuthContext } from '../context';
+import type { AuthContext } from '../context';
 import { AuthError } from '../errors';
 import { resolveRoles } from '../roles/resolve-roles';
-import { createSession } from '../sessions/create-session';
+import { issueCliLogin } from './cli-login';
 import { burnPasswordCheck, verifyPassword } from './password';
 import { checkTotp } from './totp';
 
 const BAD_CREDENTIALS = 'invalid user name, password or one-time code';
 
+export interface LocalCredentials {
+  user: string;
+  password: string;
+  otp?: string | undefined;
+}
+
+export interface CheckedUser {
+  id: string;
+  name: string;
+  roleNames: string[];
+  roles: Role[];
+  traits: Record<string, string[]>;
+}
+
 /**
- * Password (+ TOTP when the cluster requires it) and a CSR in, a user certificate and a
- * CLI session out. Every outcome is audited; failures count against the rate limits.
+ * Password, then TOTP when the cluster requires it, then the lock; every failure is
+ * audited and counts against the rate limits. Shared by the CLI and the web sign-in.
  */
-export async function localLogin(ctx: AuthContext, req: LocalLoginRequest, addr: string): Promise<LoginResponse> {
+export async function checkLocalCredentials(ctx: AuthContext, req: LocalCredentials, addr: string): Promise<CheckedUser> {
   ctx.limiter.check(req.user, addr);
   // Fail closed: a cluster configured for WebAuthn must never fall back to password only.
   if (ctx.config.auth.second_factor === 'webauthn') {
     throw new AuthError('forbidden', 'this cluster requires WebAuthn, which Postern does not support yet for local users: set auth.second_factor to otp');
   }
-  // Refuse a bad CSR before spending a password check on it.
-  asBadRequest(() => parseCsr(req.csr));
   const fail = (reason: string, message = BAD_CREDENTIALS, code: 'unauthenticated' | 'otp_required' | 'locked' = 'unauthenticated'): never => {
     ctx.limiter.recordFailure(req.user, addr);
     emit(ctx, 'user.login', { user: req.user, method: 'local', addr, success: false, error: reason });
@@ -46,28 +58,16 @@ export async function localLogin(ctx: AuthContext, req: LocalLoginRequest, addr:
     if (!checkTotp(secret, req.otp)) return fail('wrong one-time code');
   }
   if (user.locked) return fail('user locked', `user ${user.name} is locked; ask an admin to unlock it`, 'locked');
-
-  const roles = await resolveRoles(ctx, user.roles);
-  const ttl = certTtlMs(req.ttl, roles);
-  const traits = (user.traits ?? {}) as Record<string, string[]>;
-  const now = ctx.now();
-  const certificate = signUserCertificate(ctx.cas.user, req.csr, { username: user.name, roles: user.roles, traits }, ttl, now);
-  const session = await createSession(ctx, user.id, 'cli', new Date(now.getTime() + ttl));
   ctx.limiter.recordSuccess(req.user);
   emit(ctx, 'user.login', { user: user.name, method: 'local', addr, success: true });
-  emit(ctx, 'cert.create', {
-    user: user.name,
-    cert_type: 'user',
-    identity: { user: user.name, roles: user.roles },
-    expires: session.expiresAt.toISOString(),
-  });
-  return {
-    user: user.name,
-    roles: user.roles,
-    session_token: session.token,
-    expires: session.expiresAt.toISOString(),
-    certificate,
-    ca: caBundleOf(ctx),
-    cluster_name: ctx.clusterName,
-  };
+  const roles = await resolveRoles(ctx, user.roles);
+  return { id: user.id, name: user.name, roleNames: user.roles, roles, traits: (user.traits ?? {}) as Record<string, string[]> };
+}
+
+/** Password (+ TOTP) and a CSR in, a user certificate and a CLI session out. */
+export async function localLogin(ctx: AuthContext, req: LocalLoginRequest, addr: string): Promise<LoginResponse> {
+  // Refuse a bad CSR before spending a password check on it.
+  asBadRequest(() => parseCsr(req.csr));
+  const user = await checkLocalCredentials(ctx, req, addr);
+  return issueCliLogin(ctx, user, req.csr, req.ttl);
 }

@@ -41,6 +41,14 @@ function adminCaller(): AdminCaller {
   return { kind: 'admin', name: 'postern-admin', roleNames: ['admin'], roles: [builtinRoles.admin], expires: new Date(8.64e15) };
 }
 
+/** A browser's session cookie: only sessions started in a browser count (not CLI tokens). */
+export async function authenticateWebSession(ctx: AuthContext, token: string): Promise<UserCaller> {
+  if (!/^[A-Za-z0-9_-]{8,200}$/.test(token)) throw new AuthError('unauthenticated', 'your session cookie is malformed: sign in again');
+  const caller = await authenticateUser(ctx, hashToken(token));
+  if (caller.sessionKind !== 'web') throw new AuthError('unauthenticated', 'this session is not a browser session: sign in again');
+  return caller;
+}
+
 async function authenticateUser(ctx: AuthContext, tokenHash: string): Promise<UserCaller> {
   const session = await ctx.store.prisma.webSession.findUnique({ where: { tokenHash }, include: { user: true } });
   const now = ctx.now();

@@ -1,3 +1,8 @@
 import { route } from '../../../../lib/route';
+import { clearedSessionCookie } from '../../../../lib/session-cookie';
 
-export const POST = route({ auth: 'caller' }, ({ service, caller }) => service.logout(caller));
+/** Revokes the session in the store (a stolen cookie or token stops working), then forgets the cookie. */
+export const POST = route({ auth: 'caller' }, async ({ service, caller }) => {
+  await service.logout(caller);
+  return new Response(null, { status: 204, headers: { 'set-cookie': clearedSessionCookie(), 'cache-control': 'no-store' } });
+});

@@ -4,7 +4,7 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/.next/**', '**/generated/**', '**/dist/**', '.tmp/**', '**/next-env.d.ts'],
+    ignores: ['**/node_modules/**', '**/.next/**', '**/.next-*/**', 'e2e/test-results/**', 'e2e/screenshots/**', '**/generated/**', '**/dist/**', '.tmp/**', '**/next-env.d.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

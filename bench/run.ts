@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, run, startPostgres } from '@postern/testing';
 import { cleanup, cleanupOnSignals, onCleanup, stopping } from './cleanup';
+import { benchConsole, renderConsoleSection } from './console';
 import { writeOwnedFile } from './files';
 import { describeMachine } from './machine';
 import { MYSQL_WORKLOADS, mysqlRun, slapConnectionArgs, startBenchMariadb } from './mysql';
@@ -180,6 +181,13 @@ async function main(): Promise<void> {
   }
   if (profilerOn) for (const p of watched.filter((x) => x.target === 'postern')) toggleProfiler(p.pid);
   watched.forEach((w, i) => (rows[i]!.peakKiB = w.pid ? sample(w.pid)?.peakKiB : undefined));
+  // The browser console's section (bench/console.ts), after the peaks above were read.
+  const consoleSection = renderConsoleSection(
+    await benchConsole(
+      { cluster: cluster.c, agentConfigFile: agent.configFile, proxyPort: cluster.proxyPort, directConninfo: direct.conninfo, dbService: DB_NAME, dbUser: DB_USER, dbName: DB_NAME, role: 'bench' },
+      log,
+    ),
+  );
 
   const notes = [
     'Postern: psql-style client → proxy (TLS, client certificate from `postern db login`) → reverse tunnel → agent → PostgreSQL (TLS, DB Client CA certificate); every query is audited.',
@@ -192,8 +200,8 @@ async function main(): Promise<void> {
   const report = renderReport({ machine, seconds, warmupSeconds: WARMUP_SECONDS, results, mysqlResults, mariadb: `MariaDB ${mariadb.version}`, processes: rows, wallSeconds: (Date.now() - started) / 1000, load: { start: loadAtStart, end: os.loadavg()[0]! }, notes });
 
   mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
-  writeFileSync(RESULTS_FILE, report);
-  console.log(`\n${report}`);
+  writeFileSync(RESULTS_FILE, `${report}\n${consoleSection}`);
+  console.log(`\n${report}\n${consoleSection}`);
   if (profiling()) {
     for (const p of watched.filter((x) => x.target === 'postern' && x.pid !== undefined)) {
       // The profile is written asynchronously after the second signal.

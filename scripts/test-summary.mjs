@@ -1,16 +1,40 @@
-// Prints the closing line CI reads ("N passed, N failed, N skipped"), from vitest's JSON report.
+// Prints the closing line CI reads ("N passed, N failed, N skipped") from vitest's and
+// Playwright's JSON reports together.
 import { readFileSync } from 'node:fs';
 
-const file = process.argv[2];
-let report;
-try {
-  report = JSON.parse(readFileSync(file, 'utf8'));
-} catch (err) {
-  console.log(`tests: no report (${err.message})`);
-  console.log('0 passed, 1 failed');
-  process.exit(0);
+function load(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    console.log(`tests: no report in ${file} (${err.message})`);
+    return undefined;
+  }
 }
-const skipped = report.numPendingTests + (report.numTodoTests ?? 0);
-// A file that failed to load has no tests in the counts: count it as a failure.
-const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
-console.log(`${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed, ${skipped} skipped`);
+
+function vitestCounts(report) {
+  // A file that failed to load has no tests in the counts: count it as a failure.
+  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  return { passed: report.numPassedTests, failed: report.numFailedTests + brokenFiles, skipped: report.numPendingTests + (report.numTodoTests ?? 0) };
+}
+
+function playwrightCounts(report) {
+  const s = report.stats ?? {};
+  // A run that broke before any test (global setup) reports errors and no tests.
+  const setupErrors = (report.errors ?? []).length > 0 && (s.expected ?? 0) + (s.unexpected ?? 0) === 0 ? 1 : 0;
+  return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed: (s.unexpected ?? 0) + setupErrors, skipped: s.skipped ?? 0 };
+}
+
+const [vitestFile, playwrightFile] = process.argv.slice(2);
+const total = { passed: 0, failed: 0, skipped: 0 };
+for (const [file, count] of [
+  [vitestFile, vitestCounts],
+  [playwrightFile, playwrightCounts],
+]) {
+  if (!file) continue;
+  const report = load(file);
+  const c = report ? count(report) : { passed: 0, failed: 1, skipped: 0 };
+  total.passed += c.passed;
+  total.failed += c.failed;
+  total.skipped += c.skipped;
+}
+console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);

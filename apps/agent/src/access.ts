@@ -1,7 +1,7 @@
 import { accessLookupResponse } from '@postern/api';
 import type { DatabaseTarget } from '@postern/engine';
 import type { UserIdentity } from '@postern/pki';
-import { checkDatabaseAccess, parseRole, type AccessDecision, type Role } from '@postern/rbac';
+import { checkDatabaseAccess, consoleLimits, parseRole, type AccessDecision, type ConsoleLimits, type Role } from '@postern/rbac';
 import type { AuthClient } from './auth-client';
 
 const CACHE_MS = 5_000;
@@ -16,7 +16,7 @@ export class AccessChecker {
 
   constructor(private readonly auth: AuthClient) {}
 
-  async check(identity: UserIdentity & { route: NonNullable<UserIdentity['route']> }, db: DatabaseTarget): Promise<AccessDecision> {
+  private async lookup(identity: UserIdentity): Promise<{ locked: boolean; roles: Role[] }> {
     const key = `${identity.username}\n${identity.roles.join(',')}`;
     let entry = this.cache.get(key);
     if (!entry || Date.now() - entry.at > CACHE_MS) {
@@ -25,6 +25,16 @@ export class AccessChecker {
       this.cache.set(key, entry);
       if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
     }
+    return entry;
+  }
+
+  /** The browser console's limits from the user's current roles (the strictest role wins). */
+  async consoleLimits(identity: UserIdentity): Promise<ConsoleLimits> {
+    return consoleLimits((await this.lookup(identity)).roles);
+  }
+
+  async check(identity: UserIdentity & { route: NonNullable<UserIdentity['route']> }, db: DatabaseTarget): Promise<AccessDecision> {
+    const entry = await this.lookup(identity);
     if (entry.locked) return { allowed: false, reason: `user ${identity.username} is locked or was removed; ask an admin` };
     return checkDatabaseAccess(
       { username: identity.username, roles: entry.roles, traits: identity.traits },

@@ -37,8 +37,12 @@ export class AuthClient {
   }
 
   async call<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S | null): Promise<z.infer<S>> {
+    return this.callJson(method, path, body === undefined ? '' : JSON.stringify(body), schema);
+  }
+
+  /** As call(), with the body already serialized (the audit spool keeps its events as JSON). */
+  async callJson<S extends z.ZodType>(method: string, path: string, text: string, schema: S | null): Promise<z.infer<S>> {
     const url = new URL(API_PREFIX + path, this.baseUrl);
-    const text = body === undefined ? '' : JSON.stringify(body);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.creds) {
       headers.authorization = signHostRequest({ certPem: this.creds.certPem, privateKeyPem: this.creds.keyPem, method, path: url.pathname, body: text });

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { AuditError, makeEvent, type AuditBatcher } from '@postern/audit';
+import { AuditError, type AuditBatcher } from '@postern/audit';
 import { SessionError, type AuditEventDraft, type DatabaseTarget, type Engine, type SessionContext } from '@postern/engine';
 import type { Logger } from '@postern/log';
 import { PkiError, verifyUserCertificate } from '@postern/pki';
 import type { AccessChecker } from './access';
 import type { DbCredentialCache } from './db-credentials';
+import { SessionEvents } from './session-events';
+import { VerifiedCertificates } from './verified-certs';
 
 export interface SessionDeps {
   clusterName: string;
@@ -24,36 +26,51 @@ interface DialMeta {
   startup?: Record<string, string>;
 }
 
-/**
- * The audit log keeps the first 64 KiB of a statement: enough to read any query a person
- * writes, while a 20 MiB INSERT of a blob cannot make an event too large to deliver.
- */
-export const MAX_AUDITED_QUERY = 64 * 1024;
+export { MAX_AUDITED_QUERY, truncateQuery } from './session-events';
 
-export function truncateQuery(sql: string): string {
-  if (sql.length <= MAX_AUDITED_QUERY) return sql;
-  return `${sql.slice(0, MAX_AUDITED_QUERY)}… [truncated: ${Buffer.byteLength(sql)} bytes in all]`;
+/** Certificates verified against one list of trusted User CAs (an agent's, fixed for its life). */
+const verified = new WeakMap<string[], VerifiedCertificates>();
+function verifiedFor(trusted: string[]): VerifiedCertificates {
+  let v = verified.get(trusted);
+  if (!v) verified.set(trusted, (v = new VerifiedCertificates()));
+  return v;
 }
 
 /** One client connection carried here by the proxy: check the identity again, then the engine. */
 export async function runSession(stream: Duplex, db: DatabaseTarget, engine: Engine, meta: DialMeta, deps: SessionDeps): Promise<void> {
+  const opened = sessionContext(db, meta, deps, 'native');
+  if ('refused' in opened) return void deps.refuse(db.protocol, stream, opened.refused, meta.startup);
+  await engine.handleConnection(stream, meta.startup ?? {}, opened.ctx);
+}
+
+/**
+ * Verifies the certificate that came with a dial and builds the session's context (audit,
+ * authorization, credentials); shared by the protocol engines and the browser console.
+ */
+export function sessionContext(
+  db: DatabaseTarget,
+  meta: DialMeta,
+  deps: SessionDeps,
+  accessThrough: 'native' | 'web',
+): { ctx: SessionContext } | { refused: string } {
   const sessionId = randomUUID();
   let identity;
   try {
     if (!meta.cert) throw new PkiError('cert_malformed', 'no client certificate came with the connection');
-    identity = verifyUserCertificate(Buffer.from(meta.cert, 'base64'), {
-      trusted: deps.userCas,
-      clusterName: deps.clusterName,
-      route: { service: db.name, protocol: db.protocol },
-    });
+    const cert = meta.cert;
+    identity = verifiedFor(deps.userCas).get(`${deps.clusterName}\u0000${db.name}\u0000${db.protocol}\u0000${cert}`, () =>
+      verifyUserCertificate(Buffer.from(cert, 'base64'), {
+        trusted: deps.userCas,
+        clusterName: deps.clusterName,
+        route: { service: db.name, protocol: db.protocol },
+      }),
+    );
   } catch (err) {
-    deps.refuse(db.protocol, stream, err instanceof PkiError ? err.message : 'the client certificate could not be checked', meta.startup);
-    return;
+    return { refused: err instanceof PkiError ? err.message : 'the client certificate could not be checked' };
   }
   const route = identity.route!;
-  let ei = 0;
-  const audit = (draft: AuditEventDraft) => {
-    const common = {
+  const events = new SessionEvents(
+    {
       user: identity.username,
       sid: sessionId,
       db_service: db.name,
@@ -61,16 +78,14 @@ export async function runSession(stream: Duplex, db: DatabaseTarget, engine: Eng
       db_uri: db.uri,
       db_name: route.database,
       db_user: route.username,
-      access_through: 'native' as const,
-      ei: ei++,
-      ...(draft.event === 'db.session.start' && meta.client_addr ? { addr: meta.client_addr } : {}),
-    };
-    const { event, ...fields } = draft;
-    if (typeof (fields as { db_query?: unknown }).db_query === 'string') {
-      (fields as { db_query: string }).db_query = truncateQuery((fields as { db_query: string }).db_query);
-    }
+      access_through: accessThrough,
+      ...(meta.client_addr ? { addr: meta.client_addr } : {}),
+    },
+    deps.clusterName,
+  );
+  const audit = (draft: AuditEventDraft) => {
     try {
-      deps.audit.emit(makeEvent(event as 'db.session.query', { ...common, ...(fields as object) } as never, deps.clusterName));
+      deps.audit.emit(events.build(draft));
     } catch (err) {
       if (err instanceof AuditError && (err.code === 'audit_backpressure' || err.code === 'audit_closed')) {
         throw new SessionError('audit_unavailable', 'the audit log is unavailable; Postern refuses to run sessions unaudited');
@@ -83,11 +98,11 @@ export async function runSession(stream: Duplex, db: DatabaseTarget, engine: Eng
     identity: { ...identity, route },
     database: db,
     clientAddr: meta.client_addr ?? '',
-    accessThrough: 'native',
+    accessThrough,
     authorize: () => deps.access.check({ ...identity, route }, db),
     dbCredentials: () => deps.credentials.get(route.username),
     audit,
     log: deps.log.child({ sid: sessionId, db: db.name }),
   };
-  await engine.handleConnection(stream, meta.startup ?? {}, ctx);
+  return { ctx };
 }

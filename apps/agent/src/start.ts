@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { AuditBatcher, type AuditEvent } from '@postern/audit';
+import { AuditBatcher } from '@postern/audit';
 import type { LoadedConfig } from '@postern/config';
 import type { Engine } from '@postern/engine';
 import { createLogger } from '@postern/log';
@@ -8,6 +8,7 @@ import { decodeStartup, ErrorCode as MysqlErrorCode, MysqlEngine, probeServerVer
 import { PostgresEngine, sendCancelRequest, sendError } from '@postern/postgres';
 import { startTunnelAgent, type DialRequest, type TunnelAgent } from '@postern/tunnel';
 import { AccessChecker } from './access';
+import { consoleIdleTimeoutFromEnv, runConsole } from './console';
 import { AuditSpool } from './audit-spool';
 import { AuthClient } from './auth-client';
 import { loadDatabases } from './databases';
@@ -68,8 +69,9 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
   const spool = new AuditSpool({
     dir: path.join(dataDir, 'agent', 'audit-spool'),
     log,
-    send: async (events: AuditEvent[]) => {
-      await auth.call('POST', '/audit/events', { events }, null);
+    // The spool keeps its events serialized: the request is assembled around that text.
+    send: async (batch) => {
+      await auth.callJson('POST', '/audit/events', `{"events":${batch.json}}`, null);
     },
   });
   // A quarter-second batch: one fsync'd spool file and, downstream, one store write per
@@ -90,8 +92,16 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
 
   const onStream = (stream: Duplex, req: DialRequest) => {
     const db = databases.get(req.database);
-    const meta = req.meta as { cancel?: { pid: number; key: number }; cert?: string; client_addr?: string; startup?: Record<string, string> };
+    const meta = req.meta as { cancel?: { pid: number; key: number }; cert?: string; client_addr?: string; startup?: Record<string, string>; console?: boolean };
     if (!db) return void stream.destroy(new Error(`this agent does not serve database ${req.database}`));
+    // The browser console: the agent runs the statements itself (apps/agent/src/console).
+    if (meta.console === true) {
+      void runConsole(stream, db, meta, deps, { idleTimeoutMs: consoleIdleTimeoutFromEnv() }).catch((err: unknown) => {
+        log.error({ err: (err as Error).message }, 'console session failed');
+        stream.destroy();
+      });
+      return;
+    }
     if (meta.cancel) {
       stream.resume();
       stream.end();

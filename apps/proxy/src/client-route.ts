@@ -1,8 +1,9 @@
-import { pipeline, type Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket, PeerCertificate } from 'node:tls';
 import { PkiError, verifyUserCertificate, type DatabaseRoute, type UserIdentity } from '@postern/pki';
 import type { AgentConnection, DialRequest, TunnelServer } from '@postern/tunnel';
 import { NoAgentError, type AgentRouter } from './router';
+import { VerifiedCertificates } from './verified-certs';
 
 /**
  * What both database ports do once a client's TLS is up, whatever its protocol: read the
@@ -18,6 +19,14 @@ export interface RouteDeps {
   reachable(identity: UserIdentity): Promise<string[]>;
 }
 
+/** Certificates verified against one list of trusted User CAs (a proxy's, fixed for its life). */
+const verified = new WeakMap<string[], VerifiedCertificates>();
+function verifiedFor(trusted: string[]): VerifiedCertificates {
+  let v = verified.get(trusted);
+  if (!v) verified.set(trusted, (v = new VerifiedCertificates()));
+  return v;
+}
+
 export type Refusal = { kind: 'denied' | 'unreachable'; message: string; hint?: string };
 
 export function clientRoute(
@@ -29,7 +38,10 @@ export function clientRoute(
   if (!peer?.raw) return { kind: 'denied', message: 'no client certificate: Postern admits database clients by certificate', hint: 'run `postern db login NAME`, then `postern db connect NAME`' };
   let identity: UserIdentity;
   try {
-    identity = verifyUserCertificate(peer.raw, { trusted: deps.userCas, clusterName: deps.clusterName });
+    const der = peer.raw;
+    identity = verifiedFor(deps.userCas).get(`${deps.clusterName}\u0000${der.toString('base64')}`, () =>
+      verifyUserCertificate(der, { trusted: deps.userCas, clusterName: deps.clusterName }),
+    );
   } catch (err) {
     return { kind: 'denied', message: err instanceof PkiError ? err.message : `the client certificate could not be checked: ${(err as Error).message}` };
   }
@@ -66,20 +78,4 @@ export function isRefusal(x: object): x is Refusal {
   return 'kind' in x && (x.kind === 'denied' || x.kind === 'unreachable');
 }
 
-/** Copies both ways until both directions are done; an error on one side ends the other. */
-export function splice(client: Duplex, upstream: Duplex, fromUpstream: Duplex[] = []): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let open = 2;
-    const closed = () => {
-      if (--open === 0) resolve();
-    };
-    pipeline(client, upstream, (err) => {
-      if (err) upstream.destroy();
-      closed();
-    });
-    pipeline([upstream, ...fromUpstream, client], (err) => {
-      if (err) client.destroy();
-      closed();
-    });
-  });
-}
+export { splice } from './splice';

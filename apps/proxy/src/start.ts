@@ -1,9 +1,11 @@
+import crypto from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { splitHostPort } from '@postern/config';
 import { createLogger } from '@postern/log';
 import { verifyHostCertificate, type UserIdentity } from '@postern/pki';
 import { TUNNEL_ALPN, TunnelServer } from '@postern/tunnel';
+import { attachConsole, type ConsoleGate } from './console/upgrade';
 import { createHttpForwarder } from './http-forward';
 import type { ProxyIdentity } from './identity';
 import { CancelRegistry } from './postgres/cancel-registry';
@@ -23,6 +25,8 @@ export interface ProxyOptions {
   /** The web app (UI + Auth Service API) that HTTPS is forwarded to. */
   webUrl: string;
   reachable(identity: UserIdentity): Promise<string[]>;
+  /** The browser console's WebSocket (apps/proxy/src/console); without it the path is forwarded like any other. */
+  console?: ConsoleGate;
 }
 
 export interface RunningProxy {
@@ -100,7 +104,13 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     rejectUnauthorized: false,
     ALPNProtocols: [TUNNEL_ALPN, 'http/1.1'],
   });
-  const postgresContext = clientCertContext({ ...serverTls, ca: identity.ca.user }, 'postern-db');
+  // No session tickets on the PostgreSQL port: PostgreSQL itself offers no resumption
+  // (libpq makes a new TLS context per connection and could not resume anyway), and each
+  // TLS 1.3 ticket cost a copy of the session with its client certificate, twice per
+  // connection, about a twentieth of the proxy's CPU under pgbench -C. MySQL servers do
+  // resume (and mysql2 and JDBC use it), so the MySQL port keeps its tickets.
+  const postgresContext = clientCertContext({ ...serverTls, ca: identity.ca.user, secureOptions: crypto.constants.SSL_OP_NO_TICKET }, 'postern-db');
+  const mysqlContext = clientCertContext({ ...serverTls, ca: identity.ca.user }, 'postern-db');
   const http = createHttpForwarder(opts.webUrl, log);
   outerTls.on('secureConnection', (secure: tls.TLSSocket) => {
     if (secure.alpnProtocol === TUNNEL_ALPN) tunnels.accept(secure);
@@ -110,6 +120,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const router = new AgentRouter(tunnels);
   const cancels = new CancelRegistry();
   const pgDeps = { secureContext: postgresContext, userCas: identity.ca.user, clusterName: opts.clusterName, tunnels, router, cancels, reachable: opts.reachable, log };
+  if (opts.console) attachConsole(http, opts.webUrl, { userCas: identity.ca.user, clusterName: opts.clusterName, tunnels, router, reachable: opts.reachable, gate: opts.console, log });
 
   const sockets = new Set<net.Socket>();
   const track = (socket: net.Socket) => {
@@ -122,7 +133,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     track(socket);
     void route(socket);
   });
-  const mysqlDeps = { ...pgDeps, serverVersion: () => mysqlGreetingVersion(tunnels, opts.defaultMysqlVersion ?? DEFAULT_MYSQL_VERSION) };
+  const mysqlDeps = { ...pgDeps, secureContext: mysqlContext, serverVersion: () => mysqlGreetingVersion(tunnels, opts.defaultMysqlVersion ?? DEFAULT_MYSQL_VERSION) };
   const mysqlServer = net.createServer((socket) => {
     track(socket);
     void serveMysql(socket, mysqlDeps).catch((err: unknown) => {

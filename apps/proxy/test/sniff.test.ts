@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BackendKeySniffer } from '../src/postgres/backend-key-sniffer';
 import { classify } from '../src/sniff';
@@ -30,42 +29,35 @@ describe('classify', () => {
   });
 });
 
-async function sniff(chunks: Buffer[]): Promise<{ keys: [number, number][]; out: Buffer }> {
+async function sniff(chunks: Buffer[]): Promise<{ keys: [number, number][]; done: boolean }> {
   const keys: [number, number][] = [];
   const s = new BackendKeySniffer((pid, key) => keys.push([pid, key]));
-  const sink = new PassThrough();
-  s.pipe(sink);
-  const got: Buffer[] = [];
-  sink.on('data', (d: Buffer) => got.push(d));
-  for (const c of chunks) s.write(c);
-  s.end();
-  await new Promise((r) => sink.once('end', r));
-  return { keys, out: Buffer.concat(got) };
+  for (const c of chunks) s.push(c);
+  return { keys, done: s.done };
 }
 
 describe('BackendKeySniffer', () => {
   const stream = Buffer.concat([AUTH_OK, PARAM, KEY, READY, ROW, KEY]);
 
-  it('finds BackendKeyData before the first ReadyForQuery and passes every byte on', async () => {
-    const { keys, out } = await sniff([stream]);
+  it('finds BackendKeyData before the first ReadyForQuery, and is done at it', async () => {
+    const { keys, done } = await sniff([stream]);
     expect(keys).toEqual([[1001, 0xf0bc614e]]);
-    expect(out.equals(stream)).toBe(true);
+    expect(done).toBe(true);
   });
 
   it('finds it however the bytes are split', async () => {
     for (let cut = 1; cut < stream.length; cut++) {
-      const { keys, out } = await sniff([stream.subarray(0, cut), stream.subarray(cut)]);
+      const { keys } = await sniff([stream.subarray(0, cut), stream.subarray(cut)]);
       expect(keys, `cut at ${cut}`).toEqual([[1001, 0xf0bc614e]]);
-      expect(out.equals(stream)).toBe(true);
     }
   });
 
-  it('stops looking after an ErrorResponse and on garbage, without touching the data', async () => {
+  it('stops looking after an ErrorResponse and on garbage', async () => {
     const err = msg('E', Buffer.from('SFATAL\u0000\u0000', 'latin1'));
     expect((await sniff([Buffer.concat([err, KEY])])).keys).toEqual([]);
     const garbage = Buffer.from('ffffffffffffffffff', 'hex');
-    const { keys, out } = await sniff([garbage]);
+    const { keys, done } = await sniff([garbage]);
     expect(keys).toEqual([]);
-    expect(out.equals(garbage)).toBe(true);
+    expect(done).toBe(true);
   });
 });

@@ -6,8 +6,10 @@ export const userInfo = z.object({
   roles: z.array(z.string()),
   traits: z.record(z.string(), z.array(z.string())),
   locked: z.boolean(),
-  /** false until the sign-up link was used. */
+  /** false until the sign-up link was used (always true for SSO users). */
   active: z.boolean(),
+  /** The SSO connector the user signs in through; absent for local users. */
+  connector: z.string().optional(),
   created: z.string(),
 });
 export type UserInfo = z.infer<typeof userInfo>;
@@ -42,12 +44,53 @@ export type SignUserResponse = z.infer<typeof signUserResponse>;
 export const roleInfo = z.object({ name: z.string(), builtin: z.boolean(), role: z.record(z.string(), z.unknown()) });
 export type RoleInfo = z.infer<typeof roleInfo>;
 export const listRolesResponse = z.object({ roles: z.array(roleInfo) });
-/** The role document itself is validated by @postern/rbac's schema, which names bad keys. */
-export const applyRoleRequest = z.object({ role: z.unknown() }).strict();
+/**
+ * The role document itself is validated by @postern/rbac's schema, which names bad keys. The
+ * CLI sends it parsed; the web editor sends the YAML text, so that syntax errors come back
+ * from the same parser with a line and column.
+ */
+export const applyRoleRequest = z.union([z.object({ role: z.unknown() }).strict(), z.object({ yaml: z.string().max(64 * 1024) }).strict()]);
 
 export const addTokenRequest = z.object({ type: z.enum(['agent', 'proxy']), ttl: duration.default('1h') }).strict();
-export const addTokenResponse = z.object({ token: z.string(), type: z.string(), expires: z.string() });
+export const addTokenResponse = z.object({
+  token: z.string(),
+  type: z.string(),
+  expires: z.string(),
+  /** sha256 of the Host CA certificate: the joining host's agent.ca_pin, so it cannot be fooled by a rogue proxy. */
+  ca_pin: z.string(),
+});
 export type AddTokenResponse = z.infer<typeof addTokenResponse>;
+
+/** A join token as the admin UI lists it; the token itself is only ever shown once, at creation. */
+export const joinTokenInfo = z.object({
+  id: z.string(),
+  type: z.string(),
+  expires: z.string(),
+  used: z.boolean(),
+  created_by: z.string(),
+  created: z.string(),
+});
+export type JoinTokenInfo = z.infer<typeof joinTokenInfo>;
+export const listTokensResponse = z.object({ tokens: z.array(joinTokenInfo) });
+
+export const agentDatabase = z.object({
+  name: z.string(),
+  protocol: z.string(),
+  uri: z.string(),
+  labels: z.record(z.string(), z.string()),
+  server_version: z.string(),
+});
+export const agentInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  version: z.string(),
+  last_heartbeat: z.string().nullable(),
+  /** online while its last heartbeat is younger than the offline threshold. */
+  status: z.enum(['online', 'offline']),
+  databases: z.array(agentDatabase),
+});
+export type AgentInfo = z.infer<typeof agentInfo>;
+export const listAgentsResponse = z.object({ agents: z.array(agentInfo) });
 
 export const dbSignRequest = z
   .object({

@@ -25,6 +25,8 @@ export const auditSearchQuery = z
     db: z.string().max(64).optional(),
     event: z.string().max(64).optional(),
     query: z.string().max(1000).optional(),
+    /** One session's events; with order=asc they come in the session's own order (ei). */
+    sid: z.string().max(64).optional(),
     limit: z.coerce.number().int().min(1).max(5000).default(100),
     /** Opaque: the `next` of the previous page. */
     cursor: z.string().regex(/^\d+$/).optional(),

@@ -3,4 +3,8 @@ export * from './auth';
 export * from './databases';
 export * from './hosts';
 export * from './admin';
+export * from './console';
+export * from './sso';
+export * from './client-files';
+export * from './bundle';
 export { signHostRequest, checkHostRequestSignature, HOST_SIGNATURE_SCHEME, HOST_SIGNATURE_MAX_AGE_MS } from './host-signature';

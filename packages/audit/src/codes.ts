@@ -14,6 +14,10 @@ const CODES = {
   'user.delete': { success: 'T1004I' },
   'role.created': { success: 'T9000I' },
   'role.deleted': { success: 'T9001I' },
+  'oidc.created': { success: 'T8100I' },
+  'oidc.deleted': { success: 'T8101I' },
+  'saml.created': { success: 'T8200I' },
+  'saml.deleted': { success: 'T8201I' },
   'join_token.create': { success: 'TJT00I' },
   'instance.join': { success: 'TJ002I', failure: 'TJ002E' },
   // TC000W is Postern's own: Teleport does not audit refused certificate requests.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { codeFor, type CodedEventName } from './codes';
 import { certCreate, instanceJoin, joinTokenCreate, roleCreated, roleDeleted } from './events/cluster';
+import { oidcCreated, oidcDeleted, samlCreated, samlDeleted } from './events/connector';
 import { dbSessionEnd, dbSessionMysqlInitDb, dbSessionQuery, dbSessionStart } from './events/db';
 import { userCreate, userDelete, userLogin, userUpdate } from './events/user';
 
@@ -15,6 +16,10 @@ const union = z.discriminatedUnion('event', [
   userDelete,
   roleCreated,
   roleDeleted,
+  oidcCreated,
+  oidcDeleted,
+  samlCreated,
+  samlDeleted,
   joinTokenCreate,
   instanceJoin,
   certCreate,

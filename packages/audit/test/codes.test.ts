@@ -11,6 +11,10 @@ describe('EVENT_CODES', () => {
     ['user.delete', 'T1004I', undefined],
     ['role.created', 'T9000I', undefined],
     ['role.deleted', 'T9001I', undefined],
+    ['oidc.created', 'T8100I', undefined],
+    ['oidc.deleted', 'T8101I', undefined],
+    ['saml.created', 'T8200I', undefined],
+    ['saml.deleted', 'T8201I', undefined],
     ['join_token.create', 'TJT00I', undefined],
     ['instance.join', 'TJ002I', 'TJ002E'],
     ['cert.create', 'TC000I', 'TC000W'],
@@ -26,7 +30,7 @@ describe('EVENT_CODES', () => {
 
   it('covers exactly the events of the schema', () => {
     expect(Object.keys(EVENT_CODES).sort()).toEqual([...AUDIT_EVENT_NAMES].sort());
-    expect(AUDIT_EVENT_NAMES).toHaveLength(13);
+    expect(AUDIT_EVENT_NAMES).toHaveLength(17);
   });
 
   it('never reuses a code', () => {

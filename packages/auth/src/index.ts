@@ -6,3 +6,5 @@ export { LoginRateLimiter } from './login/rate-limiter';
 export { hashPassword, verifyPassword } from './login/password';
 export { checkTotp, newTotpSecret } from './login/totp';
 export type { HostIdentityMaterial } from './hosts/local-host-identity';
+export type { SsoAnswer, SsoFinish } from './sso/flow';
+export type { RefusalInfo } from './sso/requests';

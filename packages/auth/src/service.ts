@@ -1,4 +1,5 @@
 import type * as api from '@postern/api';
+import { databaseAddress } from '@postern/api';
 import { AuditBatcher } from '@postern/audit';
 import { splitHostPort, type LoadedConfig } from '@postern/config';
 import { createLogger } from '@postern/log';
@@ -8,30 +9,39 @@ import { openStore, type Store } from '@postern/store';
 import path from 'node:path';
 import { storeAuditSink } from './audit/record';
 import { receiveAuditEvents } from './audit/receive-events';
-import { searchAuditEvents } from './audit/search-events';
+import { exportAuditEvents, getAuditEvent, searchAuditEvents } from './audit/search-events';
 import { writeAdminIdentity } from './bootstrap/admin-identity';
 import { ensureAuthorities } from './bootstrap/ensure-authorities';
 import { ensureFirstAdmin } from './bootstrap/ensure-first-admin';
 import type { Caller, UserCaller } from './caller';
+import { ConsoleTickets, createConsoleTicket, redeemConsoleTicket, type RedeemedTicket } from './console/tickets';
 import { issueDbCert } from './certs/issue-db-cert';
+import { getConnectorInfo, listConnectors, putConnector, removeConnector } from './connectors/manage-connectors';
 import { issueUserCert } from './certs/issue-user-cert';
 import { signBotUser } from './certs/sign-bot-user';
 import { signDbClient } from './certs/sign-db-client';
 import { signDbServer } from './certs/sign-db-server';
 import type { AuthContext } from './context';
 import { listDatabases } from './databases/list-databases';
+import { databaseBundle } from './databases/database-bundle';
 import { AuthError } from './errors';
 import { createJoinToken } from './hosts/create-join-token';
 import { accessLookup } from './hosts/access-lookup';
 import { heartbeat } from './hosts/heartbeat';
 import { issueLocalHostIdentity } from './hosts/local-host-identity';
 import { join } from './hosts/join';
+import { listAgents } from './hosts/list-agents';
+import { listJoinTokens } from './hosts/list-join-tokens';
 import { checkLocalCredentials, localLogin, type LocalCredentials } from './login/local-login';
 import { LoginRateLimiter } from './login/rate-limiter';
-import { applyRole, getRole, listRoles, removeRole } from './roles/manage-roles';
+import { applyRole, applyRoleYaml, getRole, listRoles, removeRole } from './roles/manage-roles';
 import { resolveRoles } from './roles/resolve-roles';
 import { authenticate, authenticateWebSession, type AdminIdentity, type RequestFacts } from './sessions/authenticate';
 import { checkCsrfToken, csrfTokenFor, startWebSession } from './sessions/web-session';
+import { connectorSummaries, refreshConnectorSummaries, requireConnector } from './sso/connectors';
+import { beginCliSso, beginWebSso, exchangeCliCode, finishSso, type SsoAnswer } from './sso/flow';
+import { readRefusal } from './sso/requests';
+import { samlSpMetadata } from './sso/saml';
 import { requireAction, requireHost, requireUser } from './sessions/authorize';
 import { createUser } from './users/create-user';
 import { listUsers, removeUser, setUserLocked } from './users/manage-users';
@@ -59,6 +69,9 @@ export class AuthService {
     private readonly admin: AdminIdentity,
   ) {}
 
+  /** One-time tickets of the browser console (in memory: redeemed by the proxy of this process). */
+  private readonly consoleTickets = new ConsoleTickets();
+
   static async open(loaded: LoadedConfig, opts: OpenOptions): Promise<AuthService> {
     const { config, dataDir } = loaded;
     const env = opts.env ?? process.env;
@@ -84,6 +97,7 @@ export class AuthService {
         publicUrl: opts.publicUrl.replace(/\/$/, ''),
         now: opts.now ?? (() => new Date()),
       };
+      await refreshConnectorSummaries(ctx);
       const admin = writeAdminIdentity(dataDir, { url: opts.internalUrl, public_url: ctx.publicUrl, cluster_name: config.cluster_name });
       return new AuthService(ctx, admin);
     } catch (err) {
@@ -123,13 +137,14 @@ export class AuthService {
     checkCsrfToken(this.ctx, caller.sessionId, presented);
   }
 
+  /** What anyone may know before signing in; the connectors are postern.yaml's and the stored ones. */
   ping(): api.PingResponse {
     const { config } = this.ctx;
     return {
       cluster_name: this.ctx.clusterName,
       version: VERSION,
       second_factor: config.auth.second_factor,
-      connectors: config.auth.connectors.map((c) => ({ name: c.name, type: c.type, display: c.display ?? c.name })),
+      connectors: connectorSummaries(this.ctx),
       ...(config.proxy.enabled
         ? {
             proxy_public_addr: config.proxy.public_addr,
@@ -154,6 +169,27 @@ export class AuthService {
   completeSignup(token: string, req: api.CompleteSignupRequest) {
     return completeSignup(this.ctx, token, req);
   }
+  // --- SSO (OIDC, SAML): the browser's and the CLI's sign-in, see sso/flow.ts ---
+  ssoBeginWeb(name: string, nextPath: string) {
+    return beginWebSso(this.ctx, name, nextPath);
+  }
+  ssoBeginCli(name: string, req: api.SsoCliStartRequest) {
+    return beginCliSso(this.ctx, name, req);
+  }
+  ssoFinish(name: string, answer: SsoAnswer) {
+    return finishSso(this.ctx, name, answer);
+  }
+  ssoCliExchange(req: api.SsoCliExchangeRequest) {
+    return exchangeCliCode(this.ctx, req);
+  }
+  ssoRefusal(id: string) {
+    return readRefusal(this.ctx, id);
+  }
+  async ssoSamlMetadata(name: string): Promise<string> {
+    const c = await requireConnector(this.ctx, name);
+    if (c.type !== 'saml') throw new AuthError('not_found', `connector ${name} is not a SAML connector`);
+    return samlSpMetadata(this.ctx, c);
+  }
   whoami(caller: Caller): api.WhoamiResponse {
     if (caller.kind === 'host') throw new AuthError('forbidden', 'hosts have no user identity');
     return {
@@ -174,6 +210,14 @@ export class AuthService {
   issueDbCert(caller: Caller, req: api.DbCertRequest) {
     return issueDbCert(this.ctx, requireUser(caller), req);
   }
+  /** A one-time ticket for the browser console's WebSocket (see console/tickets.ts). */
+  createConsoleTicket(caller: Caller, req: api.ConsoleTicketRequest) {
+    return createConsoleTicket(this.ctx, this.consoleTickets, requireUser(caller), req);
+  }
+  /** For the proxy in this process: a console WebSocket's ticket and Cookie header → the dial's certificate. */
+  redeemConsoleTicket(ticket: string, cookieHeader: string | undefined): Promise<RedeemedTicket> {
+    return redeemConsoleTicket(this.ctx, this.consoleTickets, ticket, cookieHeader);
+  }
   /** Names of the databases a certificate's identity may reach (for the proxy's error messages). */
   async reachableDatabases(identity: { username: string; roles: string[]; traits: Record<string, string[]> }): Promise<string[]> {
     const roles = await resolveRoles(this.ctx, identity.roles);
@@ -183,6 +227,14 @@ export class AuthService {
   listDatabases(caller: Caller) {
     if (caller.kind === 'host') throw new AuthError('forbidden', 'hosts cannot list databases');
     return listDatabases(this.ctx, caller);
+  }
+  /** The web UI's download: a key made for it, its certificate, the proxy's CA and client files, zipped. */
+  async databaseBundle(caller: Caller, name: string, req: api.DatabaseBundleRequest) {
+    return databaseBundle(this.ctx, requireUser(caller), name, req, await this.ping());
+  }
+  /** Where database clients reach the proxy for `protocol` (as the bundle's files say). */
+  async databaseAddress(protocol: 'postgres' | 'mysql'): Promise<api.HostPort> {
+    return databaseAddress(protocol, await this.ping(), this.ctx.publicUrl);
   }
 
   // --- admin ---
@@ -213,11 +265,36 @@ export class AuthService {
   applyRole(caller: Caller, role: unknown) {
     return applyRole(this.ctx, role, requireAction(caller, 'role', 'update').name);
   }
+  applyRoleYaml(caller: Caller, yaml: string) {
+    return applyRoleYaml(this.ctx, yaml, requireAction(caller, 'role', 'update').name);
+  }
   removeRole(caller: Caller, name: string) {
     return removeRole(this.ctx, name, requireAction(caller, 'role', 'delete').name);
   }
+  listConnectors(caller: Caller) {
+    requireAction(caller, 'connector', 'list');
+    return listConnectors(this.ctx);
+  }
+  getConnector(caller: Caller, name: string) {
+    requireAction(caller, 'connector', 'read');
+    return getConnectorInfo(this.ctx, name);
+  }
+  putConnector(caller: Caller, name: string, req: api.PutConnectorRequest) {
+    return putConnector(this.ctx, name, req, (exists) => requireAction(caller, 'connector', exists ? 'update' : 'create').name);
+  }
+  removeConnector(caller: Caller, name: string) {
+    return removeConnector(this.ctx, name, requireAction(caller, 'connector', 'delete').name);
+  }
   createJoinToken(caller: Caller, req: { type: 'agent' | 'proxy'; ttl: string }) {
     return createJoinToken(this.ctx, req, requireAction(caller, 'token', 'create').name);
+  }
+  listJoinTokens(caller: Caller) {
+    requireAction(caller, 'token', 'list');
+    return listJoinTokens(this.ctx);
+  }
+  listAgents(caller: Caller) {
+    requireAction(caller, 'agent', 'list');
+    return listAgents(this.ctx);
   }
   signDbServer(caller: Caller, req: { csr: string; hosts: string[]; ttl: string }) {
     return signDbServer(this.ctx, req, requireAction(caller, 'db_cert', 'create').name);
@@ -226,6 +303,14 @@ export class AuthService {
   searchAuditEvents(caller: Caller, q: api.AuditSearchQuery) {
     requireAction(caller, 'audit', 'list');
     return searchAuditEvents(this.ctx, q);
+  }
+  getAuditEvent(caller: Caller, uid: string) {
+    requireAction(caller, 'audit', 'list');
+    return getAuditEvent(this.ctx, uid);
+  }
+  exportAuditEvents(caller: Caller, q: api.AuditSearchQuery) {
+    requireAction(caller, 'audit', 'list');
+    return exportAuditEvents(this.ctx, q);
   }
 
   // --- hosts ---

@@ -15,20 +15,105 @@ const databaseSchema = z
   })
   .strict();
 
-const connectorSchema = z
+const connectorName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _; starts with a letter or digit')
+  // /api/v1/sso/cli/… is the CLI's code exchange, and --auth local means a password.
+  .refine((n) => n !== 'cli' && n !== 'local', { error: '"cli" and "local" are reserved; pick another name' });
+
+/** Lets an http:// identity provider through (a test IdP on loopback); https otherwise. */
+const insecureHttp = z.boolean().default(false);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL, e.g. https://idp.example.com' });
+
+/**
+ * `claim` names an ID-token/userinfo claim (OIDC) or an assertion attribute (SAML); a
+ * dotted path reaches into objects (realm_access.roles). When the claim is, or contains,
+ * `value` (`*` matches any characters), the user gets `roles`.
+ */
+const claimMapping = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/),
-    type: z.enum(['oidc', 'saml']),
-    display: z.string().optional(),
-    issuer: z.string().optional(),
-    metadata_url: z.string().optional(),
-    client_id: z.string().optional(),
-    client_secret: z.string().optional(),
-    claims_to_roles: z
-      .array(z.object({ claim: z.string(), value: z.string(), roles: z.array(z.string()).min(1) }).strict())
-      .default([]),
+    claim: z.string().min(1, 'must not be empty'),
+    value: z.string().min(1, 'must not be empty (use "*" for any value)'),
+    roles: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a role name: lowercase letters, digits, ".", "_" and "-"'))
+      .min(1, 'name at least one role'),
   })
   .strict();
+
+const connectorCommon = {
+  name: connectorName,
+  /** The sign-in button says "Sign in with <display>". */
+  display: z.string().min(1).max(64).optional(),
+  claims_to_roles: z.array(claimMapping).default([]),
+  allow_insecure_http: insecureHttp,
+};
+
+const oidcConnectorSchema = z
+  .object({
+    type: z.literal('oidc'),
+    ...connectorCommon,
+    /** The OpenID Provider's issuer; its /.well-known/openid-configuration is fetched. */
+    issuer: httpUrl,
+    client_id: z.string().min(1, 'must not be empty'),
+    /** Empty for a public client (PKCE alone). Never shown by the API or the UI. */
+    client_secret: z.string().min(1, 'must not be empty (leave the key out for a public client)').optional(),
+    scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
+    /** The claim that becomes the Postern user name. */
+    username_claim: z.string().min(1).default('email'),
+  })
+  .strict();
+
+const samlConnectorSchema = z
+  .object({
+    type: z.literal('saml'),
+    ...connectorCommon,
+    /** The identity provider's metadata: a URL, the XML itself, or sso_url + cert. */
+    metadata_url: httpUrl.optional(),
+    metadata_xml: z.string().min(1).optional(),
+    sso_url: httpUrl.optional(),
+    /** PEM certificate(s) the identity provider signs with. */
+    cert: z.string().includes('-----BEGIN CERTIFICATE-----', { error: 'expected a PEM certificate' }).optional(),
+    /** The identity provider's entity ID; with sso_url + cert, checked as the Issuer when set. */
+    idp_entity_id: z.string().min(1).optional(),
+    /** This service provider's entity ID; default: its metadata URL. */
+    entity_id: z.string().min(1).optional(),
+    /** The attribute that becomes the Postern user name; default: the NameID. */
+    username_attribute: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const connectorSchema = z
+  .discriminatedUnion('type', [oidcConnectorSchema, samlConnectorSchema], {
+    error: (issue) => (issue.code === 'invalid_union' ? 'expected "oidc" or "saml"' : undefined),
+  })
+  .superRefine((c, ctx) => {
+    const plainHttp = (field: string, value: string | undefined) => {
+      if (value?.startsWith('http://') && !c.allow_insecure_http) {
+        ctx.addIssue({ code: 'custom', path: [field], message: 'must be https (set allow_insecure_http: true only for a test identity provider)' });
+      }
+    };
+    if (c.type === 'oidc') {
+      plainHttp('issuer', c.issuer);
+      if (!c.scopes.includes('openid')) ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'must include "openid"' });
+      return;
+    }
+    plainHttp('metadata_url', c.metadata_url);
+    plainHttp('sso_url', c.sso_url);
+    const sources = [c.metadata_url && 'metadata_url', c.metadata_xml && 'metadata_xml', (c.sso_url || c.cert) && 'sso_url + cert'].filter(Boolean);
+    if (sources.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message:
+          sources.length === 0
+            ? "set the identity provider's metadata_url, or metadata_xml, or sso_url and cert"
+            : `set only one of metadata_url, metadata_xml, or sso_url + cert (got ${sources.join(', ')})`,
+      });
+    } else if ((c.sso_url || c.cert) && !(c.sso_url && c.cert)) {
+      ctx.addIssue({ code: 'custom', path: [c.sso_url ? 'cert' : 'sso_url'], message: 'sso_url and cert go together' });
+    }
+  });
 
 export const configSchema = z
   .object({
@@ -38,7 +123,16 @@ export const configSchema = z
     auth: z
       .object({
         second_factor: z.enum(['off', 'otp', 'webauthn']).default('otp'),
-        connectors: z.array(connectorSchema).default([]),
+        connectors: z
+          .array(connectorSchema)
+          .default([])
+          .superRefine((list, ctx) => {
+            const seen = new Set<string>();
+            list.forEach((c, i) => {
+              if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `connector ${c.name} is listed twice` });
+              seen.add(c.name);
+            });
+          }),
       })
       .strict()
       .prefault({}),
@@ -80,3 +174,5 @@ export const configSchema = z
 export type PosternConfig = z.infer<typeof configSchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 export type ConnectorConfig = z.infer<typeof connectorSchema>;
+export type OidcConnectorConfig = Extract<ConnectorConfig, { type: 'oidc' }>;
+export type SamlConnectorConfig = Extract<ConnectorConfig, { type: 'saml' }>;

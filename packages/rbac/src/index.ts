@@ -10,3 +10,4 @@ export type { Traits } from './templates';
 export { canSeeDatabase, checkDatabaseAccess, allowedDbUsers, allowedDbNames } from './access';
 export { isActionAllowed } from './rules';
 export { maxSessionTtlMs, DEFAULT_MAX_SESSION_TTL_MS } from './ttl';
+export { consoleLimits, type ConsoleLimits } from './console-limits';

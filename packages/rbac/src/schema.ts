@@ -57,6 +57,12 @@ const durationValue = z.string().superRefine((text, ctx) => {
 
 export const optionsSchema = z.strictObject({
   max_session_ttl: durationValue.optional(),
+  /** Browser console: stop sending a statement's rows after this many. */
+  console_max_rows: z.number({ error: 'expected a whole number of rows' }).int({ error: 'expected a whole number of rows' }).positive({ error: 'must be at least 1' }).optional(),
+  /** Browser console: the database cancels a statement that runs longer. */
+  console_max_statement_duration: durationValue.optional(),
+  /** Browser console: every statement runs in a read-only transaction, enforced by the database. */
+  console_read_only: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 export const roleSchema = z.strictObject({

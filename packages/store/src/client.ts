@@ -6,10 +6,12 @@ export type {
   Agent,
   AuditEvent,
   CertAuthority,
+  Connector,
   Database,
   JoinToken,
   Role,
   SignupToken,
+  SsoRequest,
   User,
   WebSession,
 } from './generated/prisma/client';

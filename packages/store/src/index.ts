@@ -9,11 +9,13 @@ export type {
   Agent,
   AuditEvent,
   CertAuthority,
+  Connector,
   Database,
   JoinToken,
   PrismaClient,
   Role,
   SignupToken,
+  SsoRequest,
   User,
   WebSession,
 } from './client';

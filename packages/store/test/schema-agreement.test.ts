@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Prisma } from '../src/index';
+import { listMigrations, Prisma } from '../src/index';
 import type { PrismaClient } from '../src/index';
 import { backends } from './support/backends';
 import type { OpenedStore } from './support/backends';
@@ -34,7 +34,7 @@ describe.each(backends)('schema agreement on $name', (backend) => {
   afterAll(() => opened?.cleanup());
 
   it('applied every migration', async () => {
-    expect(opened.store.migrationsApplied).toEqual(['0001_init']);
+    expect(opened.store.migrationsApplied).toEqual((await listMigrations()).map((m) => m.name));
   });
 
   it('the schema file and the generated client describe the same models and fields', () => {

@@ -1,25 +1,25 @@
-import { Transform, type TransformCallback } from 'node:stream';
-
 /**
  * Watches the server's side of a PostgreSQL session until its first ReadyForQuery, to learn
  * the BackendKeyData the client receives: a later CancelRequest carries those two numbers
- * on a new connection, and the proxy must know which agent holds that session. After
- * ReadyForQuery it only passes bytes on.
+ * on a new connection, and the proxy must know which agent holds that session.
+ *
+ * It only looks at chunks on their way past (the relay forwards them unchanged), and once
+ * `done` the relay stops calling it: it used to be a Transform stream in the pipeline,
+ * which cost every chunk of every session a stream hop long after startup.
  */
-export class BackendKeySniffer extends Transform {
+export class BackendKeySniffer {
   private pending: Buffer = Buffer.alloc(0);
-  private done = false;
+  private finished = false;
 
-  constructor(private readonly onKey: (pid: number, key: number) => void) {
-    super();
+  constructor(private readonly onKey: (pid: number, key: number) => void) {}
+
+  /** True once the startup is over (or not understood): nothing more to look for. */
+  get done(): boolean {
+    return this.finished;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    if (!this.done) this.scan(chunk);
-    cb(null, chunk);
-  }
-
-  private scan(chunk: Buffer): void {
+  push(chunk: Buffer): void {
+    if (this.finished) return;
     this.pending = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
     while (this.pending.length - at >= 5) {
@@ -44,7 +44,7 @@ export class BackendKeySniffer extends Transform {
   }
 
   private finish(): void {
-    this.done = true;
+    this.finished = true;
     this.pending = Buffer.alloc(0);
   }
 }

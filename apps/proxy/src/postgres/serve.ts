@@ -55,7 +55,10 @@ export async function servePostgres(raw: Socket, deps: PostgresDeps): Promise<vo
     unregister = deps.cancels.add(pid, key, { hostId: agent.hostId, database: route.service });
   });
   log.debug({ db: route.service, user: identity.username, agent: agent.hostId }, 'postgres session relayed');
-  await splice(client, stream, [sniffer]);
+  await splice(client, stream, (chunk) => {
+    sniffer.push(chunk);
+    return !sniffer.done;
+  });
   unregister?.();
 }
 

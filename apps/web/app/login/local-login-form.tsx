@@ -41,7 +41,7 @@ export function LocalLoginForm({ next, otp }: { next: string; otp: boolean }) {
         </label>
       ) : null}
       {error ? (
-        <p role="alert" className="text-sm text-red-700">
+        <p role="alert" data-testid="login-error" className="text-sm text-red-700">
           {error}
         </p>
       ) : null}

@@ -20,7 +20,7 @@ export default async function LoginPage({ searchParams }: Props) {
     <section className="mx-auto max-w-md space-y-6">
       <h1 className="text-2xl font-semibold">Sign in to {ping.cluster_name}</h1>
       {error ? (
-        <p role="alert" className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800">
+        <p role="alert" data-testid="login-error" className="rounded border border-red-300 bg-red-50 p-3 text-sm text-red-800">
           {error}
         </p>
       ) : null}

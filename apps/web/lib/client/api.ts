@@ -12,7 +12,7 @@ export class ApiError extends Error {
   }
 }
 
-function csrfToken(): string {
+export function csrfToken(): string {
   return document.querySelector<HTMLMetaElement>('meta[name="postern-csrf"]')?.content ?? '';
 }
 

@@ -1,6 +1,7 @@
 import type { AuditSearchQuery, AuditSearchResponse } from '@postern/api';
 import type { Prisma } from '@postern/store';
 import type { AuthContext } from '../context';
+import { AuthError } from '../errors';
 
 /**
  * Keyset pagination on the id: a page costs the same at event ten and at event ten million.
@@ -13,6 +14,7 @@ export async function searchAuditEvents(ctx: AuthContext, q: AuditSearchQuery): 
   if (q.user) where.user = q.user;
   if (q.db) where.dbService = q.db;
   if (q.event) where.event = q.event;
+  if (q.sid) where.sid = q.sid;
   if (q.query) where.data = { path: ['db_query'], string_contains: q.query };
   if (q.cursor) where.id = q.order === 'desc' ? { lt: BigInt(q.cursor) } : { gt: BigInt(q.cursor) };
   // Flush first so that a search right after an action finds it.
@@ -25,3 +27,28 @@ export async function searchAuditEvents(ctx: AuthContext, q: AuditSearchQuery): 
     ...(rows.length > q.limit && last ? { next: String(last.id) } : {}),
   };
 }
+
+/** One event by its uid, for the detail view; 404 when there is none. */
+export async function getAuditEvent(ctx: AuthContext, uid: string): Promise<Record<string, unknown>> {
+  if (!UUID.test(uid)) throw new AuthError('not_found', `no audit event ${uid.slice(0, 64)}: an event id is a UUID`);
+  await ctx.audit.flush();
+  const row = await ctx.store.prisma.auditEvent.findUnique({ where: { uid } });
+  if (!row) throw new AuthError('not_found', `no audit event ${uid}`);
+  return row.data as Record<string, unknown>;
+}
+
+/**
+ * Every event matching the filter, page by page, oldest first: an export of millions of
+ * events never holds more than one page in memory.
+ */
+export async function* exportAuditEvents(ctx: AuthContext, q: Omit<AuditSearchQuery, 'cursor' | 'order' | 'limit'>): AsyncGenerator<Record<string, unknown>> {
+  let cursor: string | undefined;
+  do {
+    const page = await searchAuditEvents(ctx, { ...q, order: 'asc', limit: EXPORT_PAGE, ...(cursor ? { cursor } : {}) });
+    yield* page.events;
+    cursor = page.next;
+  } while (cursor);
+}
+
+const EXPORT_PAGE = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddTokenResponse } from '@postern/api';
+import { certificateFingerprint } from '@postern/pki';
 import { parseDuration } from '@postern/rbac';
 import { emit } from '../audit/record';
 import type { AuthContext } from '../context';
@@ -12,5 +13,5 @@ export async function createJoinToken(ctx: AuthContext, req: { type: 'agent' | '
     data: { id: randomUUID(), tokenHash: hashToken(token), type: req.type, expiresAt: expires, createdBy: by },
   });
   emit(ctx, 'join_token.create', { user: by, token_type: req.type, expires: expires.toISOString() });
-  return { token, type: req.type, expires: expires.toISOString() };
+  return { token, type: req.type, expires: expires.toISOString(), ca_pin: `sha256:${certificateFingerprint(ctx.cas.host.certPem)}` };
 }

@@ -45,7 +45,7 @@ export async function checkLocalCredentials(ctx: AuthContext, req: LocalCredenti
   const user = await ctx.store.prisma.user.findUnique({ where: { name: req.user } });
   if (!user || !user.passwordHash) {
     await burnPasswordCheck(req.password);
-    return fail(user ? 'sign-up not completed' : 'unknown user');
+    return fail(!user ? 'unknown user' : user.ssoConnector ? `SSO user: signs in through connector ${user.ssoConnector}` : 'sign-up not completed');
   }
   if (!(await verifyPassword(req.password, user.passwordHash))) return fail('wrong password');
   if (ctx.config.auth.second_factor === 'otp') {

@@ -1,5 +1,5 @@
 import type { RoleInfo } from '@postern/api';
-import { builtinRoles, parseRole, RbacError, type Role } from '@postern/rbac';
+import { builtinRoles, parseRole, parseRoleYaml, RbacError, type Role } from '@postern/rbac';
 import { emit } from '../audit/record';
 import type { AuthContext } from '../context';
 import { AuthError } from '../errors';
@@ -17,15 +17,26 @@ export async function getRole(ctx: AuthContext, name: string): Promise<RoleInfo>
   return found;
 }
 
-/** Creates or replaces a role. Built-in roles cannot be replaced, so no one can lock the admins out. */
-export async function applyRole(ctx: AuthContext, input: unknown, by: string): Promise<RoleInfo> {
-  let role: Role;
+function validRole(parse: () => Role): Role {
   try {
-    role = parseRole(input);
+    return parse();
   } catch (err) {
     if (err instanceof RbacError) throw new AuthError('bad_request', err.message);
     throw err;
   }
+}
+
+/** Creates or replaces a role. Built-in roles cannot be replaced, so no one can lock the admins out. */
+export async function applyRole(ctx: AuthContext, input: unknown, by: string): Promise<RoleInfo> {
+  return saveRole(ctx, validRole(() => parseRole(input)), by);
+}
+
+/** The same from YAML text, as the web editor sends it: errors name the line or the key path. */
+export async function applyRoleYaml(ctx: AuthContext, text: string, by: string): Promise<RoleInfo> {
+  return saveRole(ctx, validRole(() => parseRoleYaml(text)), by);
+}
+
+async function saveRole(ctx: AuthContext, role: Role, by: string): Promise<RoleInfo> {
   const name = role.metadata.name;
   if (isBuiltinRole(name)) throw new AuthError('conflict', `${name} is a built-in role and cannot be changed; create a role with another name`);
   await ctx.store.prisma.role.upsert({ where: { name }, create: { name, spec: role as object }, update: { spec: role as object } });

@@ -7,7 +7,8 @@ export function toUserInfo(u: User): UserInfo {
     roles: u.roles,
     traits: (u.traits ?? {}) as Record<string, string[]>,
     locked: u.locked,
-    active: u.passwordHash !== null,
+    active: u.passwordHash !== null || u.ssoConnector !== null,
+    ...(u.ssoConnector ? { connector: u.ssoConnector } : {}),
     created: u.createdAt.toISOString(),
   };
 }

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { findMysqlClient } from '../db/client-binaries';
-import { clientArgv } from '../db/client-commands';
+import { clientArgv, shellCommand } from '@postern/api/client-files';
 import { clientConfigLocation } from '../db/client-config';
 import { describeExpiry, savedConnection } from '../db/login';
 import { checkDbName } from '../db/names';
-import { shellCommand } from '../db/shell';
 import { CliError } from '../errors';
 import { json } from '../output';
 import { posternHome, profileFiles } from '../profile';

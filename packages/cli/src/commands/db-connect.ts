@@ -1,9 +1,10 @@
+import { mysqlGroupSuffix, pgServiceName } from '@postern/api/client-files';
 import type { Command } from 'commander';
 import { findMysqlClient, findOnPath } from '../db/client-binaries';
 import { writeClientConfig } from '../db/client-config';
 import { execClient } from '../db/exec-client';
 import { describeExpiry, ensureDbLogin } from '../db/login';
-import { checkDbName, mysqlGroupSuffix, pgServiceName } from '../db/names';
+import { checkDbName } from '../db/names';
 import { CliError } from '../errors';
 
 interface DbConnectOptions {

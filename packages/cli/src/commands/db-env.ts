@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { clientEnv } from '../db/client-commands';
+import { clientEnv, mysqlGroupSuffix, shellQuote } from '@postern/api/client-files';
 import { savedConnection } from '../db/login';
-import { mysqlGroupSuffix, checkDbName } from '../db/names';
-import { shellQuote } from '../db/shell';
+import { checkDbName } from '../db/names';
 import { posternHome, profileFiles } from '../profile';
 
 export function registerDbEnv(db: Command): void {

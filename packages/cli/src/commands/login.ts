@@ -1,5 +1,5 @@
-import { loginResponse, pingResponse } from '@postern/api';
-import { createCsr, generateKeyPair } from '@postern/pki';
+import { loginResponse, pingResponse, type LoginResponse } from '@postern/api';
+import { createCsr, generateKeyPair, type KeyPair } from '@postern/pki';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -7,6 +7,7 @@ import { CliError } from '../errors';
 import { callApi, normalizeProxyUrl, type ApiTarget } from '../http';
 import { posternHome, saveProfile } from '../profile';
 import { promptSecret, readStdin } from '../prompt';
+import { ssoLogin } from '../sso-login';
 
 interface LoginOptions {
   proxy: string;
@@ -38,7 +39,12 @@ export function registerLogin(program: Command): void {
         insecure: opts.insecure,
       };
       if (opts.auth !== 'local') {
-        throw new CliError(`--auth ${opts.auth}: SSO connectors are not available yet; use --auth local`);
+        if (opts.user || opts.passwordStdin || opts.otp) {
+          throw new CliError(`--auth ${opts.auth} signs in through the identity provider in a browser: leave out --user, --password-stdin and --otp`);
+        }
+        const { res, key } = await ssoLogin(target, { connector: opts.auth, ttl: opts.ttl });
+        saveAndReport(target, res, key);
+        return;
       }
       const ping = await callApi(target, 'GET', '/ping', pingResponse);
       const user = opts.user ?? os.userInfo().username;
@@ -57,16 +63,20 @@ export function registerLogin(program: Command): void {
         ...(otp ? { otp } : {}),
         ...(opts.ttl ? { ttl: opts.ttl } : {}),
       });
-      const home = posternHome();
-      saveProfile(
-        home,
-        { proxy: target.url, user: res.user, roles: res.roles, cluster_name: res.cluster_name, session_token: res.session_token, expires: res.expires },
-        key.privateKeyPem,
-        res.certificate,
-        res.ca,
-      );
-      console.log(`Logged in as ${res.user} to cluster ${res.cluster_name} (${target.url})`);
-      console.log(`  roles:       ${res.roles.join(', ')}`);
-      console.log(`  valid until: ${res.expires}`);
+      saveAndReport(target, res, key);
     });
+}
+
+/** The same profile whichever way the person proved who they are. */
+function saveAndReport(target: ApiTarget, res: LoginResponse, key: KeyPair): void {
+  saveProfile(
+    posternHome(),
+    { proxy: target.url, user: res.user, roles: res.roles, cluster_name: res.cluster_name, session_token: res.session_token, expires: res.expires },
+    key.privateKeyPem,
+    res.certificate,
+    res.ca,
+  );
+  console.log(`Logged in as ${res.user} to cluster ${res.cluster_name} (${target.url})`);
+  console.log(`  roles:       ${res.roles.join(', ')}`);
+  console.log(`  valid until: ${res.expires}`);
 }

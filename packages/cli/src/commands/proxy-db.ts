@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
 import { findMysqlClient } from '../db/client-binaries';
-import { clientArgv, psqlConninfo } from '../db/client-commands';
-import type { DbConnection } from '../db/connection';
+import { clientArgv, psqlConninfo, shellCommand, type DbConnection } from '@postern/api/client-files';
 import { startLocalProxy, type LocalProxy } from '../db/local-proxy';
 import { describeExpiry, ensureDbLogin, loginToDatabase } from '../db/login';
 import { checkDbName } from '../db/names';
 import { RenewingCredentials } from '../db/renewing-credentials';
-import { shellCommand } from '../db/shell';
 import { CliError } from '../errors';
 import { posternHome, profileFiles } from '../profile';
 

@@ -76,6 +76,11 @@ async function startParts(loaded: LoadedConfig, parts: Part[], quickstart: boole
       identity: { hostId: identity.hostId, keyPem: identity.keyPem, certPem: identity.certPem, ca: { user: identity.ca.user, host: identity.ca.host } },
       webUrl: web.url,
       reachable: (id) => web.auth.reachableDatabases(id),
+      // The browser console: tickets are issued and redeemed by the Auth Service of this process.
+      console: {
+        origins: [...new Set([new URL(`https://${config.proxy.public_addr}`).origin, new URL(web.publicUrl).origin])],
+        redeem: (ticket, cookie) => web.auth.redeemConsoleTicket(ticket, cookie),
+      },
     });
     parts.push({ name: 'proxy', close: () => proxy.close() });
     addresses.proxy = proxy.address;

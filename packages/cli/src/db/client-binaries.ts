@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import type { MysqlFlavor } from '@postern/api/client-files';
 
 /** The first of `names` that is an executable on PATH, as an absolute path. */
 export function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -19,7 +20,7 @@ export function findOnPath(names: readonly string[], env: NodeJS.ProcessEnv = pr
   return undefined;
 }
 
-export type MysqlFlavor = 'mariadb' | 'mysql';
+export type { MysqlFlavor };
 
 export interface MysqlClient {
   bin: string;

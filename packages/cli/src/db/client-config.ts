@@ -1,7 +1,5 @@
-import type { MysqlFlavor } from './client-binaries';
-import type { DbConnection } from './connection';
+import { mysqlGroupName, mysqlGroupSuffix, pgServiceName, type DbConnection, type MysqlFlavor } from '@postern/api/client-files';
 import { myCnfFile, removeMyCnfGroups, writeMyCnf } from './my-cnf';
-import { mysqlGroupName, mysqlGroupSuffix, pgServiceName } from './names';
 import { pgServiceFile, removePgServices, writePgService } from './pg-service';
 
 // The one place that knows which client file a protocol uses, for login, logout and config.

@@ -1,21 +1,9 @@
-import { CliError } from '../errors';
+import type { DbConnection } from '@postern/api/client-files';
 import type { DbLoginRecord } from './db-logins';
 import { dbLoginFiles } from './db-logins';
 
-/** Everything a client needs to reach one database through the proxy, with absolute paths. */
-export interface DbConnection {
-  name: string;
-  protocol: 'postgres' | 'mysql';
-  host: string;
-  port: number;
-  user: string;
-  database: string;
-  /** The cluster's Host CA, which signs the proxy's certificate. */
-  ca: string;
-  cert: string;
-  key: string;
-  expires: string;
-}
+/** Everything a client needs to reach one database through the proxy; here with absolute paths. */
+export type { DbConnection };
 
 export function connectionOf(home: string, hostCaFile: string, rec: DbLoginRecord): DbConnection {
   const f = dbLoginFiles(home, rec.db_service);
@@ -31,10 +19,4 @@ export function connectionOf(home: string, hostCaFile: string, rec: DbLoginRecor
     key: f.key,
     expires: rec.expires,
   };
-}
-
-/** Lines cannot carry a newline: a value with one would end the line and start another. */
-export function checkLineValue(what: string, value: string): string {
-  if (/[\r\n]/.test(value)) throw new CliError(`cannot write ${what} ${JSON.stringify(value)} into a client file: it contains a line break`);
-  return value;
 }

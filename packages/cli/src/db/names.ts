@@ -2,7 +2,8 @@ import { CliError } from '../errors';
 
 // Database names become file names (keys/db/NAME.key) and section headers, so they are
 // held to the shape the Auth Service accepts from agents; anything else is refused here
-// rather than written into a path or an INI header.
+// rather than written into a path or an INI header. The section and group names themselves
+// come from @postern/api/client-files, which the web UI's bundle shares.
 const DB_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 export function checkDbName(name: string): string {
@@ -10,19 +11,4 @@ export function checkDbName(name: string): string {
     throw new CliError(`"${name}" is not a database name (lower-case letters, digits, _ and -); see \`postern db ls\``);
   }
   return name;
-}
-
-/** The pg_service.conf section: `psql "service=postern-NAME"`. */
-export function pgServiceName(name: string): string {
-  return `postern-${name}`;
-}
-
-/** The suffix for `mysql --defaults-group-suffix=…`. */
-export function mysqlGroupSuffix(name: string): string {
-  return `_postern-${name}`;
-}
-
-/** The ~/.my.cnf group the client reads with that suffix. */
-export function mysqlGroupName(name: string): string {
-  return `client${mysqlGroupSuffix(name)}`;
 }

@@ -1,35 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
-import { checkLineValue, type DbConnection } from './connection';
+import { pgServiceBody, pgServiceName, type DbConnection } from '@postern/api/client-files';
 import { isOurKeyPath } from './db-logins';
 import { parseSections, removeSections, upsertSection } from './ini';
-import { pgServiceName } from './names';
 import { readIfExists, writePrivateFile } from './private-file';
 
 /** The file libpq reads services from: $PGSERVICEFILE, else ~/.pg_service.conf. */
 export function pgServiceFile(env: NodeJS.ProcessEnv = process.env): string {
   return env.PGSERVICEFILE ? path.resolve(env.PGSERVICEFILE) : path.join(os.homedir(), '.pg_service.conf');
-}
-
-/**
- * libpq takes `key=value` literally (no spaces around '=', no quoting, no inline
- * comments), so values are written as they are and only line breaks are refused.
- */
-export function pgServiceBody(c: DbConnection): string[] {
-  const entries: [string, string][] = [
-    ['host', c.host],
-    ['port', String(c.port)],
-    ['user', c.user],
-    ['dbname', c.database],
-    ['sslmode', 'verify-full'],
-    ['sslrootcert', c.ca],
-    ['sslcert', c.cert],
-    ['sslkey', c.key],
-  ];
-  return [
-    `# written by \`postern db login ${c.name}\`; \`postern db logout ${c.name}\` removes it`,
-    ...entries.map(([k, v]) => `${k}=${checkLineValue(k, v)}`),
-  ];
 }
 
 /** Adds or replaces the section; other sections stay. Returns false when it was already so. */

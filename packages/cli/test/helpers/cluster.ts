@@ -95,8 +95,10 @@ export async function startCluster(overrides: Record<string, unknown> = {}): Pro
     throw err;
   });
   let homes = 0;
+  // A caller that sets web.listen itself (e.g. to add web.public_url) reaches web there.
+  const webListen = (config.web as { listen?: string }).listen ?? `127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${webListen}`,
     dataDir,
     configFile,
     root,

@@ -2,6 +2,7 @@ import { connect as connectTcpSocket, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as connectTlsSocket } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
+import { clientTlsContext } from '@postern/engine';
 import type { DatabaseTarget, DbClientCredentials } from '@postern/engine';
 import { readPacket, ReadTimeoutError } from '../io/read-packet';
 import { Capability } from '../protocol/constants';
@@ -146,10 +147,8 @@ function startTls(tcp: Socket, target: DatabaseEndpoint, address: DatabaseAddres
       host: address.host,
       // SNI carries host names only (RFC 6066).
       ...(isIP(address.host) ? {} : { servername: address.host }),
-      ca: target.caPem,
-      cert: creds.certPem,
-      key: creds.keyPem,
-      minVersion: 'TLSv1.2',
+      // CA, certificate and key (TLS 1.2 at least), parsed once per database and db user.
+      secureContext: clientTlsContext({ caPem: target.caPem, certPem: creds.certPem, keyPem: creds.keyPem }),
     });
     const timer = setTimeout(() => fail(new Error('the TLS handshake did not finish in time')), Math.max(0, deadline - Date.now()));
     function fail(err: Error): void {

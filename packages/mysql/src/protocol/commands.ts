@@ -61,9 +61,17 @@ export function parseCommand(payload: Buffer): ClientCommand {
   return parser(r, payload);
 }
 
+/** Names by code, worked out once: parseCommand labels every command it reads with one. */
+const NAMES = new Map<number, string>();
+
 export function commandName(code: number): string {
-  const entry = Object.entries(Command).find(([, value]) => value === code);
-  return entry ? `COM_${entry[0].replace(/[A-Z]/g, (c, i: number) => (i > 0 ? '_' : '') + c).toUpperCase()}` : `command 0x${code.toString(16).padStart(2, '0')}`;
+  let name = NAMES.get(code);
+  if (name === undefined) {
+    const entry = Object.entries(Command).find(([, value]) => value === code);
+    name = entry ? `COM_${entry[0].replace(/[A-Z]/g, (c, i: number) => (i > 0 ? '_' : '') + c).toUpperCase()}` : `command 0x${code.toString(16).padStart(2, '0')}`;
+    if (code >= 0 && code <= 0xff) NAMES.set(code, name);
+  }
+  return name;
 }
 
 /** Payloads of the commands Postern itself sends (COM_QUIT as last words) and tests send. */

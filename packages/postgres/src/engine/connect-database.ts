@@ -2,6 +2,7 @@ import { connect as connectTcpSocket, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as connectTlsSocket } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
+import { clientTlsContext } from '@postern/engine';
 import type { DatabaseTarget, DbClientCredentials } from '@postern/engine';
 import { readChunk } from '../io/read-frame';
 import { EncryptionResponse } from '../protocol/codes';
@@ -88,10 +89,8 @@ function startTls(tcp: Socket, target: DatabaseEndpoint, address: DatabaseAddres
       host: address.host,
       // SNI carries host names only (RFC 6066).
       ...(isIP(address.host) ? {} : { servername: address.host }),
-      ca: target.caPem,
-      cert: creds.certPem,
-      key: creds.keyPem,
-      minVersion: 'TLSv1.2',
+      // CA, certificate and key (TLS 1.2 at least), parsed once per database and db user.
+      secureContext: clientTlsContext({ caPem: target.caPem, certPem: creds.certPem, keyPem: creds.keyPem }),
       // PostgreSQL 17+ checks it when offered; older servers ignore it.
       ALPNProtocols: ['postgresql'],
     });

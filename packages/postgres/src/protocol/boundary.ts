@@ -20,6 +20,15 @@ export class MessageBoundaryTracker {
         pos += step;
         continue;
       }
+      // A whole header in this chunk (the usual case: a result set is many small DataRows
+      // per chunk) is read where it lies, without copying it aside.
+      if (this.headerFill === 0 && chunk.length - pos >= 5) {
+        const length = chunk.readInt32BE(pos + 1);
+        pos += 5;
+        if (length < 4) this.lost = true;
+        else this.bodyLeft = length - 4;
+        continue;
+      }
       const step = Math.min(5 - this.headerFill, chunk.length - pos);
       chunk.copy(this.header, this.headerFill, pos, pos + step);
       this.headerFill += step;

@@ -58,6 +58,7 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
       roles: ['access', 'editor'],
       traits: { logins: ['alice', 'root'], db_users: ['app'], nested: { n: 1.5, ok: true, none: null, text: 'ü "q"' } },
       locked: true,
+      ssoConnector: 'okta',
       createdAt: at('2024-01-02T03:04:05.678Z'),
       updatedAt: at('2024-02-03T04:05:06.789Z'),
     };
@@ -68,7 +69,7 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
 
     const before = new Date();
     const minimal = await prisma.user.create({ data: { id: randomUUID(), name: unique('bob'), roles: [] } });
-    expect(minimal).toMatchObject({ passwordHash: null, totpSecret: null, roles: [], traits: {}, locked: false });
+    expect(minimal).toMatchObject({ passwordHash: null, totpSecret: null, roles: [], traits: {}, locked: false, ssoConnector: null });
     expectRecent(minimal.createdAt, before);
     expectRecent(minimal.updatedAt, before);
 
@@ -89,14 +90,19 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
       data: {
         signupTokens: { create: { id: randomUUID(), tokenHash: unique('st'), expiresAt: at('2030-01-01T00:00:00.000Z') } },
         sessions: { create: { id: randomUUID(), tokenHash: unique('ws'), kind: 'web', expiresAt: at('2030-01-01T00:00:00.000Z') } },
+        ssoRequests: {
+          create: { id: randomUUID(), stateHash: unique('sr'), connector: 'okta', kind: 'web', expiresAt: at('2030-01-01T00:00:00.000Z') },
+        },
       },
-      include: { signupTokens: true, sessions: true },
+      include: { signupTokens: true, sessions: true, ssoRequests: true },
     });
     expect(withChildren.signupTokens).toHaveLength(1);
     expect(withChildren.sessions).toHaveLength(1);
+    expect(withChildren.ssoRequests).toHaveLength(1);
     await prisma.user.delete({ where: { id: data.id } });
     expect(await prisma.signupToken.count({ where: { userId: data.id } })).toBe(0);
     expect(await prisma.webSession.count({ where: { userId: data.id } })).toBe(0);
+    expect(await prisma.ssoRequest.count({ where: { userId: data.id } })).toBe(0);
   },
 
   async SignupToken(prisma) {
@@ -318,6 +324,105 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
     );
     await prisma.user.delete({ where: { id: userId } });
     expect(await prisma.webSession.count({ where: { userId } })).toBe(0);
+  },
+
+  async Connector(prisma) {
+    const data = {
+      name: unique('okta'),
+      type: 'oidc',
+      spec: { name: 'okta', type: 'oidc', issuer: 'https://example.okta.com', claims_to_roles: [{ claim: 'groups', value: 'dba', roles: ['admin'] }] },
+      sealedSecret: 'v1.aes-256-gcm.iv.ciphertext.tag',
+      updatedBy: 'admin',
+      createdAt: at('2024-12-01T01:02:03.004Z'),
+      updatedAt: at('2024-12-01T01:02:03.005Z'),
+    };
+    expectEveryScalar('Connector', data);
+    await prisma.connector.create({ data });
+    expect(await prisma.connector.findUniqueOrThrow({ where: { name: data.name } })).toEqual(data);
+
+    const before = new Date();
+    const minimal = await prisma.connector.create({ data: { name: unique('adfs'), type: 'saml', spec: {}, updatedBy: 'admin' } });
+    expect(minimal.sealedSecret).toBeNull();
+    expectRecent(minimal.createdAt, before);
+    expectRecent(minimal.updatedAt, before);
+
+    const updated = await prisma.connector.update({ where: { name: data.name }, data: { sealedSecret: null, spec: { type: 'oidc' } } });
+    expect(updated).toMatchObject({ sealedSecret: null, spec: { type: 'oidc' }, createdAt: data.createdAt });
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(data.updatedAt.getTime());
+
+    await expectUniqueViolation(prisma.connector.create({ data: { name: data.name, type: 'saml', spec: {}, updatedBy: 'x' } }));
+    await prisma.connector.delete({ where: { name: data.name } });
+    expect(await prisma.connector.count({ where: { name: data.name } })).toBe(0);
+  },
+
+  async SsoRequest(prisma) {
+    const userId = await makeUser(prisma);
+    const data = {
+      id: randomUUID(),
+      stateHash: unique('state'),
+      connector: 'okta',
+      kind: 'cli',
+      bindingHash: unique('binding'),
+      nextPath: '/databases?x=1',
+      nonce: 'n-0S6_WzA2Mj',
+      codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+      samlRequestId: unique('_id'),
+      cliRedirect: 'http://127.0.0.1:51234/callback',
+      cliChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      cliCsr: '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n',
+      cliTtl: '8h',
+      cliCodeHash: unique('code'),
+      userId,
+      refusal: { connector: 'okta', user: 'eve', reason: 'no role', claims: { groups: ['guests'] } },
+      expiresAt: at('2030-01-01T00:10:00.001Z'),
+      usedAt: at('2030-01-01T00:01:00.002Z'),
+      exchangedAt: at('2030-01-01T00:02:00.003Z'),
+      createdAt: at('2030-01-01T00:00:00.004Z'),
+    };
+    expectEveryScalar('SsoRequest', data);
+    await prisma.ssoRequest.create({ data });
+    expect(await prisma.ssoRequest.findUniqueOrThrow({ where: { id: data.id } })).toEqual(data);
+    expect(await prisma.ssoRequest.findUnique({ where: { stateHash: data.stateHash }, include: { user: true } })).toMatchObject({
+      user: { id: userId },
+    });
+    expect(await prisma.ssoRequest.findUnique({ where: { samlRequestId: data.samlRequestId } })).toMatchObject({ id: data.id });
+    expect(await prisma.ssoRequest.findUnique({ where: { cliCodeHash: data.cliCodeHash } })).toMatchObject({ id: data.id });
+
+    const before = new Date();
+    const minimal = await prisma.ssoRequest.create({
+      data: { id: randomUUID(), stateHash: unique('state'), connector: 'okta', kind: 'web', expiresAt: data.expiresAt },
+    });
+    expect(minimal).toMatchObject({
+      nextPath: '/',
+      bindingHash: null,
+      nonce: null,
+      codeVerifier: null,
+      samlRequestId: null,
+      cliRedirect: null,
+      cliCodeHash: null,
+      userId: null,
+      refusal: null,
+      usedAt: null,
+      exchangedAt: null,
+    });
+    expectRecent(minimal.createdAt, before);
+    // One-time use: the second conditional update finds nothing to change.
+    const first = await prisma.ssoRequest.updateMany({ where: { id: minimal.id, usedAt: null }, data: { usedAt: new Date() } });
+    const second = await prisma.ssoRequest.updateMany({ where: { id: minimal.id, usedAt: null }, data: { usedAt: new Date() } });
+    expect([first.count, second.count]).toEqual([1, 0]);
+
+    await expectUniqueViolation(prisma.ssoRequest.create({ data: { ...data, id: randomUUID() } }));
+    await expectUniqueViolation(
+      prisma.ssoRequest.create({ data: { ...data, id: randomUUID(), stateHash: unique('s'), cliCodeHash: unique('c') } }),
+    );
+    await expectForeignKeyViolation(
+      prisma.ssoRequest.create({
+        data: { ...data, id: randomUUID(), stateHash: unique('s'), samlRequestId: unique('r'), cliCodeHash: unique('c'), userId: randomUUID() },
+      }),
+    );
+    await prisma.user.delete({ where: { id: userId } });
+    expect(await prisma.ssoRequest.count({ where: { userId } })).toBe(0);
+    expect(await prisma.ssoRequest.count({ where: { id: minimal.id } })).toBe(1);
   },
 
   async AuditEvent(prisma) {

@@ -17,6 +17,7 @@ export function registerAdminTokens(admin: Command): void {
       if (opts.format === 'json') return console.log(json(res));
       console.log(`Join token for a${res.type === 'agent' ? 'n' : ''} ${res.type} (single use, valid until ${res.expires}):`);
       console.log(`  ${res.token}`);
-      console.log(`Set it as agent.join_token in the ${res.type}'s postern.yaml (or POSTERN_AGENT_JOIN_TOKEN).`);
+      console.log(`Set it as agent.join_token in the ${res.type}'s postern.yaml (or POSTERN_AGENT_JOIN_TOKEN),`);
+      console.log(`and agent.ca_pin: ${res.ca_pin} (or POSTERN_AGENT_CA_PIN) so that it joins only this cluster.`);
     });
 }

@@ -1,0 +1,98 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { splice } from '../src/splice';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+/** Two ends of one loopback TCP connection (half-open allowed): what one writes, the other reads. */
+async function socketPair(): Promise<[net.Socket, net.Socket]> {
+  const server = net.createServer({ allowHalfOpen: true });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+  const a = net.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true });
+  const b = await accepted;
+  server.close();
+  for (const s of [a, b]) s.on('error', () => {});
+  cleanups.push(() => (a.destroy(), b.destroy()));
+  return [a, b];
+}
+
+function readAll(s: net.Socket): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  s.on('data', (d: Buffer) => parts.push(d));
+  return new Promise((r) => s.once('end', () => r(Buffer.concat(parts))));
+}
+
+describe('splice', () => {
+  it('copies both ways, passes half-closes on, and resolves when both directions are done', async () => {
+    const [user, client] = await socketPair();
+    const [upstream, agent] = await socketPair();
+    const seen: Buffer[] = [];
+    const done = splice(client, upstream, (chunk) => {
+      seen.push(chunk);
+      return seen.length < 2;
+    });
+    const atAgent = readAll(agent);
+    const atUser = readAll(user);
+    user.write('hello ');
+    user.end('agent');
+    expect((await atAgent).toString()).toBe('hello agent');
+    const big = Buffer.alloc(4 * 1024 * 1024, 7);
+    agent.write('a');
+    await new Promise((r) => setTimeout(r, 20));
+    agent.write('b');
+    await new Promise((r) => setTimeout(r, 20));
+    agent.end(big);
+    const got = await atUser;
+    expect(got.length).toBe(2 + big.length);
+    expect(got.subarray(0, 2).toString()).toBe('ab');
+    // The observer saw chunks until it said it had seen enough.
+    expect(seen.map((c) => c.toString())).toEqual(['a', 'b']);
+    await done;
+  });
+
+  it('destroys both sides when one is reset', async () => {
+    const [user, client] = await socketPair();
+    const [upstream, agent] = await socketPair();
+    const done = splice(client, upstream);
+    user.write('x');
+    await new Promise((r) => agent.once('data', r));
+    agent.resetAndDestroy();
+    await done;
+    expect(client.destroyed).toBe(true);
+    expect(upstream.destroyed).toBe(true);
+    // The user's side learns it too (end or reset, depending on the timing).
+    await new Promise((r) => {
+      user.once('end', r);
+      user.once('close', r);
+      user.resume();
+    });
+  });
+
+  it('pauses a fast source while its destination cannot keep up', async () => {
+    const [user, client] = await socketPair();
+    const [upstream, agent] = await socketPair();
+    void splice(client, upstream);
+    agent.pause();
+    const chunk = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < 64; i++) user.write(chunk);
+    await new Promise((r) => setTimeout(r, 300));
+    // Bounded by socket buffers and one high-water mark, not the 64 MiB written.
+    expect(upstream.writableLength).toBeLessThan(8 * 1024 * 1024);
+    expect(client.isPaused()).toBe(true);
+    let got = 0;
+    agent.on('data', (d: Buffer) => (got += d.length));
+    agent.resume();
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (got === 64 * chunk.length) {
+          clearInterval(t);
+          r();
+        }
+      }, 20);
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, startPostgres, type TestPostgres } from '@postern/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeSignup } from './helpers/api';
+import { newJoinToken } from './helpers/agent';
+import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
+import { signIn, type ConsoleClient } from './helpers/console';
+
+const PASSWORD = 'correct horse battery staple';
+const ROWS = 3_000_000;
+/** How much either process may grow over its baseline while the result flows. */
+const BOUND_MIB = 150;
+
+/** The process whose command line is `… postern start --config FILE`. */
+function pidOf(configFile: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes('start') && cmd.includes(configFile)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no process runs postern start --config ${configFile}`);
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/**
+ * A result of millions of rows through the console, read slowly by credit: neither the
+ * agent (driver, cursor) nor the proxy (WebSocket relay) may hold more than a window of it.
+ */
+describe('console streaming memory', () => {
+  let c: Cluster;
+  let pgServer: TestPostgres;
+  let agent: PosternProcess;
+  let agentConfig: string;
+  let con: ConsoleClient;
+
+  beforeAll(async () => {
+    const proxyPort = await freePort();
+    c = await startCluster({
+      auth: { second_factor: 'off' },
+      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${await freePort()}`, public_addr: `localhost:${proxyPort}` },
+    });
+    const ok = async (args: string[]) => {
+      const r = await c.postern([...args, '--config', c.configFile]);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
+    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
+    pgServer = await startPostgres({ tls: { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') }, certAuth: true });
+    await pgServer.query('create role alice login');
+    await pgServer.query('create database app owner alice');
+    agentConfig = path.join(c.root, 'agent.yaml');
+    agent = await startPosternProcess(agentConfig, {
+      cluster_name: 'test',
+      data_dir: path.join(c.root, 'agent-data'),
+      web: { enabled: false },
+      proxy: { enabled: false },
+      agent: {
+        enabled: true,
+        proxy_addr: `localhost:${proxyPort}`,
+        join_token: await newJoinToken(c),
+        databases: [{ name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } }],
+      },
+    });
+    const role = path.join(c.root, 'dev.yaml');
+    writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
+    await ok(['admin', 'roles', 'apply', '-f', role]);
+    const added = await ok(['admin', 'users', 'add', 'alice', '--roles', 'dev', '--traits', 'db_users=alice']);
+    await completeSignup(c.url, /(https?:\/\/\S+\/signup\/\S+)/.exec(added)![1]!, PASSWORD);
+    const browser = await signIn(`https://localhost:${proxyPort}`, readFileSync(path.join(c.dataDir, 'host-ca.pem'), 'utf8'), 'alice', PASSWORD);
+    con = await browser.open({ db_service: 'demo', db_user: 'alice', db_name: 'app' });
+  });
+
+  afterAll(async () => {
+    con?.ws.terminate();
+    await agent?.stop();
+    await c?.stop();
+    await pgServer?.stop();
+  });
+
+  it(`keeps the agent and the proxy under +${BOUND_MIB} MiB while ${ROWS.toLocaleString('en')} rows flow`, { timeout: 300_000 }, async () => {
+    const pids = { agent: pidOf(agentConfig), proxy: pidOf(c.configFile) };
+    // Warm up (JIT, pools, TLS sessions), then take the baseline.
+    await con.run('select g, md5(g::text) from generate_series(1, 50000) g', { rows: 5000 });
+    await new Promise((r) => setTimeout(r, 500));
+    const base = { agent: rssMiB(pids.agent), proxy: rssMiB(pids.proxy) };
+    const peak = { ...base };
+    const sample = () => {
+      for (const k of ['agent', 'proxy'] as const) peak[k] = Math.max(peak[k], rssMiB(pids[k]));
+    };
+    const sampler = setInterval(sample, 100);
+
+    const started = Date.now();
+    const id = con.start(`select g, md5(g::text) as h from generate_series(1, ${ROWS}) g`, 2000);
+    let received = 0;
+    let asked = 2000;
+    let firstRowMs = 0;
+    let done: { rowCount: number | null } | undefined;
+    try {
+      while (!done) {
+        const m = await con.next((x) => 'id' in x && x.id === id && (x.type === 'rows' || x.type === 'done' || x.type === 'error'), 60_000);
+        if (m.type === 'error') throw new Error(m.message);
+        if (m.type === 'done') {
+          done = m;
+          break;
+        }
+        if (m.type !== 'rows') continue;
+        if (received === 0) firstRowMs = Date.now() - started;
+        received += m.rows.length;
+        // Read slowly: ask for the next window only once this one is in, and pause now and then.
+        if (received >= asked) {
+          if ((asked / 5000) % 20 === 0) await new Promise((r) => setTimeout(r, 50));
+          con.send({ type: 'fetch', id, rows: 5000 });
+          asked += 5000;
+        }
+        // In the middle, stop reading for a while: nothing may pile up anywhere.
+        if (received >= ROWS / 2 && received - m.rows.length < ROWS / 2) {
+          sample();
+          const before = { ...peak };
+          await new Promise((r) => setTimeout(r, 2000));
+          sample();
+          expect(peak.agent - before.agent).toBeLessThan(20);
+          expect(peak.proxy - before.proxy).toBeLessThan(20);
+        }
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    sample();
+    console.log(
+      JSON.stringify({
+        rows: received,
+        seconds,
+        rowsPerSecond: Math.round(received / seconds),
+        firstRowMs,
+        baseMiB: { agent: Math.round(base.agent), proxy: Math.round(base.proxy) },
+        peakMiB: { agent: Math.round(peak.agent), proxy: Math.round(peak.proxy) },
+      }),
+    );
+    expect(received).toBe(ROWS);
+    expect(done.rowCount).toBe(ROWS);
+    expect(peak.agent - base.agent).toBeLessThan(BOUND_MIB);
+    expect(peak.proxy - base.proxy).toBeLessThan(BOUND_MIB);
+  });
+});

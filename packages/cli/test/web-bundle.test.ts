@@ -170,7 +170,7 @@ describe('the web UI certificate bundle', () => {
     expect((await web('GET', '/databases/payroll/connect')).status).toBe(404);
     const consolePage = await web('GET', '/console/demo');
     expect(consolePage.status).toBe(200);
-    expect(await consolePage.text()).toContain('data-testid="console-placeholder"');
+    expect(await consolePage.text()).toContain('data-testid="console-editor"');
   });
 
   it('downloads a PostgreSQL bundle that psql uses through Postern, as its README says', async () => {

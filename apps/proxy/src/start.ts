@@ -43,7 +43,7 @@ export class ProxyStartError extends Error {
 /**
  * A context for TLS that asks for a client certificate. tls.Server sets a session id
  * context by itself; a bare context does not, and then OpenSSL fails every resumed
- * session with an 'internal error' alert (mysql2 and libpq do resume).
+ * session with an 'internal error' alert (mysql2 resumes; libpq does not).
  */
 function clientCertContext(opts: tls.SecureContextOptions, id: string): tls.SecureContext {
   const ctx = tls.createSecureContext(opts);
@@ -108,7 +108,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   // (libpq makes a new TLS context per connection and could not resume anyway), and each
   // TLS 1.3 ticket cost a copy of the session with its client certificate, twice per
   // connection, about a twentieth of the proxy's CPU under pgbench -C. MySQL servers do
-  // resume (and mysql2 and JDBC use it), so the MySQL port keeps its tickets.
+  // resume (and mysql2 does), so the MySQL port keeps its tickets.
   const postgresContext = clientCertContext({ ...serverTls, ca: identity.ca.user, secureOptions: crypto.constants.SSL_OP_NO_TICKET }, 'postern-db');
   const mysqlContext = clientCertContext({ ...serverTls, ca: identity.ca.user }, 'postern-db');
   const http = createHttpForwarder(opts.webUrl, log);

@@ -93,4 +93,4 @@ export { relay, type RelayOptions, type RelayOutcome } from './io/relay';
 export { readNext, readChunk, ReadTimeoutError, type UnitSource } from './io/read-next';
 export { parseDatabaseAddress, formatAddress, InvalidAddressError, type DatabaseAddress } from './net/address';
 export { withDeadline } from './net/deadline';
-export { clientTlsContext, type ClientTlsMaterial } from './net/tls-context';
+export { clientTlsContext, keepSession, resumableSession, type ClientTlsMaterial } from './net/tls-context';

@@ -2,7 +2,7 @@ import { connect as connectTcpSocket, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as connectTlsSocket } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { clientTlsContext } from '@postern/engine';
+import { clientTlsContext, keepSession, resumableSession } from '@postern/engine';
 import type { DatabaseTarget, DbClientCredentials } from '@postern/engine';
 import { readPacket, ReadTimeoutError } from '../io/read-packet';
 import { Capability } from '../protocol/constants';
@@ -141,6 +141,8 @@ function notMysql(where: string, why: string): SessionFailure {
 
 function startTls(tcp: Socket, target: DatabaseEndpoint, address: DatabaseAddress, creds: DbClientCredentials, deadline: number): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
+    const secureContext = clientTlsContext({ caPem: target.caPem, certPem: creds.certPem, keyPem: creds.keyPem });
+    const server = formatAddress(address);
     const socket = connectTlsSocket({
       socket: tcp,
       // checkServerIdentity compares this with the certificate's SANs (IP SANs for an IP).
@@ -148,8 +150,12 @@ function startTls(tcp: Socket, target: DatabaseEndpoint, address: DatabaseAddres
       // SNI carries host names only (RFC 6066).
       ...(isIP(address.host) ? {} : { servername: address.host }),
       // CA, certificate and key (TLS 1.2 at least), parsed once per database and db user.
-      secureContext: clientTlsContext({ caPem: target.caPem, certPem: creds.certPem, keyPem: creds.keyPem }),
+      secureContext,
+      // MySQL and MariaDB resume TLS sessions: a new connection then skips the certificate
+      // exchange and its signatures on both sides.
+      session: resumableSession(secureContext, server),
     });
+    socket.on('session', (session: Buffer) => keepSession(secureContext, server, session));
     const timer = setTimeout(() => fail(new Error('the TLS handshake did not finish in time')), Math.max(0, deadline - Date.now()));
     function fail(err: Error): void {
       clearTimeout(timer);

@@ -27,6 +27,8 @@ export class ServerObserver {
   private first = true;
   private continuing = false;
   private inBody = false;
+  /** Only the first packet of a response (sequence id 1) can answer a prepare: only its head is kept. */
+  private wantHead = false;
 
   constructor(private readonly statements: StatementRegistry) {}
 
@@ -40,7 +42,7 @@ export class ServerObserver {
     while (pos < chunk.length) {
       if (this.inBody) {
         const step = Math.min(this.bodyLeft, chunk.length - pos);
-        if (this.headFill < Math.min(HEAD_LENGTH, this.length)) {
+        if (this.wantHead && this.headFill < Math.min(HEAD_LENGTH, this.length)) {
           this.headFill += chunk.copy(this.head, this.headFill, pos, pos + Math.min(step, HEAD_LENGTH - this.headFill));
         }
         this.bodyLeft -= step;
@@ -48,15 +50,24 @@ export class ServerObserver {
         if (this.bodyLeft === 0) this.endPacket();
         continue;
       }
-      const step = Math.min(HEADER_LENGTH - this.headerFill, chunk.length - pos);
-      chunk.copy(this.header, this.headerFill, pos, pos + step);
-      this.headerFill += step;
-      pos += step;
-      if (this.headerFill < HEADER_LENGTH) continue;
-      this.headerFill = 0;
-      this.length = this.header.readUIntLE(0, 3);
-      this.sequenceId = this.header[3]!;
+      if (this.headerFill === 0 && chunk.length - pos >= HEADER_LENGTH) {
+        // A whole header in this chunk (the usual case: many small rows per chunk) is
+        // read where it lies, without copying it aside.
+        this.length = chunk.readUIntLE(pos, 3);
+        this.sequenceId = chunk[pos + 3]!;
+        pos += HEADER_LENGTH;
+      } else {
+        const step = Math.min(HEADER_LENGTH - this.headerFill, chunk.length - pos);
+        chunk.copy(this.header, this.headerFill, pos, pos + step);
+        this.headerFill += step;
+        pos += step;
+        if (this.headerFill < HEADER_LENGTH) continue;
+        this.headerFill = 0;
+        this.length = this.header.readUIntLE(0, 3);
+        this.sequenceId = this.header[3]!;
+      }
       this.first = !this.continuing;
+      this.wantHead = this.first && this.sequenceId === 1;
       this.continuing = this.length === MAX_PART_LENGTH;
       this.headFill = 0;
       this.bodyLeft = this.length;

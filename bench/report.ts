@@ -1,3 +1,4 @@
+import { auditSearchSection, type AuditSearchResult } from './audit-search';
 import type { Machine } from './machine';
 import type { PgbenchResult } from './pgbench';
 import { MYSQL_QUERY, MYSQL_WORKLOADS } from './mysql';
@@ -30,6 +31,8 @@ export interface Report {
   /** 1-minute load averages at the start and the end: anything else running skews the numbers. */
   load: { start: number; end: number };
   notes: string[];
+  /** bench/audit-search.ts, when it ran. */
+  auditSearch?: AuditSearchResult | { error: string };
 }
 
 const isResult = (o: Outcome | undefined): o is PgbenchResult => o !== undefined && !('error' in o);
@@ -147,6 +150,7 @@ export function renderReport(r: Report): string {
     ...processTable(r),
     '',
     ...(failed.length > 0 ? ['Failures:', ...failed, ''] : []),
+    ...(r.auditSearch ? ['error' in r.auditSearch ? `Audit search: failed: ${r.auditSearch.error}` : auditSearchSection(r.auditSearch).join('\n'), ''] : []),
     ...r.notes.map((n) => `- ${n}`),
     '',
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.kernel}; node ${m.node}; ${m.postgres}; ${m.pgbench}; ${m.pgbouncer}; ${r.mariadb}; ${m.mariadbSlap}; commit ${m.commit}. The whole run took ${Math.round(r.wallSeconds)} s; 1-minute load average ${r.load.start.toFixed(2)} at the start, ${r.load.end.toFixed(2)} at the end.`,

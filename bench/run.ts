@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, run, startPostgres } from '@postern/testing';
 import { cleanup, cleanupOnSignals, onCleanup, stopping } from './cleanup';
+import { auditBenchEvents, runAuditSearchBench } from './audit-search';
 import { benchConsole, renderConsoleSection } from './console';
 import { writeOwnedFile } from './files';
 import { describeMachine } from './machine';
@@ -189,6 +190,10 @@ async function main(): Promise<void> {
     ),
   );
 
+  // The audit search over a million events (bench/audit-search.ts); BENCH_AUDIT_EVENTS=0 skips it.
+  const auditSearch =
+    auditBenchEvents() > 0 && !stopping() ? await runAuditSearchBench(log).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })) : undefined;
+
   const notes = [
     'Postern: psql-style client → proxy (TLS, client certificate from `postern db login`) → reverse tunnel → agent → PostgreSQL (TLS, DB Client CA certificate); every query is audited.',
     'PgBouncer: session mode, TLS and certificate auth towards the client, TLS with a client certificate towards PostgreSQL. With -C it hands each new client a pooled server connection, so it skips the PostgreSQL connection set-up that direct and Postern pay.',
@@ -197,7 +202,7 @@ async function main(): Promise<void> {
     `All processes share ${machine.cpus} CPUs with pgbench and PostgreSQL, so CPU spent by a proxy is CPU PostgreSQL does not get.`,
   ];
   if (profiling()) notes.push('BENCH_CPU_PROF was set: the Postern processes ran under the V8 profiler, so their numbers are lower than usual.');
-  const report = renderReport({ machine, seconds, warmupSeconds: WARMUP_SECONDS, results, mysqlResults, mariadb: `MariaDB ${mariadb.version}`, processes: rows, wallSeconds: (Date.now() - started) / 1000, load: { start: loadAtStart, end: os.loadavg()[0]! }, notes });
+  const report = renderReport({ machine, seconds, warmupSeconds: WARMUP_SECONDS, results, mysqlResults, mariadb: `MariaDB ${mariadb.version}`, processes: rows, wallSeconds: (Date.now() - started) / 1000, load: { start: loadAtStart, end: os.loadavg()[0]! }, notes, auditSearch });
 
   mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${report}\n${consoleSection}`);

@@ -308,7 +308,8 @@ export class AuthService {
     requireAction(caller, 'audit', 'list');
     return getAuditEvent(this.ctx, uid);
   }
-  exportAuditEvents(caller: Caller, q: api.AuditSearchQuery) {
+  /** Checks the caller now, before the first page is read; then yields page after page. */
+  exportAuditEvents(caller: Caller, q: api.AuditExportQuery) {
     requireAction(caller, 'audit', 'list');
     return exportAuditEvents(this.ctx, q);
   }

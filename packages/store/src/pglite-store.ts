@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { StoreError, reasonOf } from './errors';
 import { PrismaClient } from './generated/prisma/client';
@@ -9,6 +10,7 @@ import { lockDataDir } from './lock-file';
 import { applyMigrations } from './migrate';
 import type { MigrationConnection, MigrationTx } from './migrate';
 import type { Migration } from './migrations';
+import { startMaintenance } from './pglite-maintenance';
 import { once } from './store';
 import type { Store } from './store';
 
@@ -22,7 +24,9 @@ export async function openPgliteStore(dataDir: string, migrations: Migration[]):
   let db: PGlite | undefined;
   try {
     try {
-      db = await PGlite.create(storeDir);
+      // Extensions the migrations create must be loaded on every open, not only the first:
+      // pg_trgm backs the audit search's trigram index (0002_audit_search).
+      db = await PGlite.create(storeDir, { extensions: { pg_trgm } });
     } catch (err) {
       throw new StoreError('store_open_failed', `cannot open the store in ${storeDir}: ${reasonOf(err)}`, { cause: err });
     }
@@ -32,12 +36,17 @@ export async function openPgliteStore(dataDir: string, migrations: Migration[]):
     // codes (P2002 …) exactly as the pg adapter does for PostgreSQL.
     const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
     const opened = db;
+    // Checkpoints and ANALYZE, which PGlite has no background process for.
+    const maintenance = startMaintenance(db, {
+      onError: (err) => process.emitWarning(`store maintenance failed (tried again later): ${reasonOf(err)}`),
+    });
     return {
       prisma,
       kind: 'pglite',
       migrationsApplied,
       close: once(async () => {
         try {
+          await maintenance.stop();
           await prisma.$disconnect();
         } finally {
           try {

@@ -1,7 +1,8 @@
-import { auditSearchResponse, type AuditSearchResponse } from '@postern/api';
+import { auditSearchResponse } from '@postern/api';
 import type { Command } from 'commander';
 import { CliError } from '../errors';
-import { callApi, type ApiTarget } from '../http';
+import { callApi } from '../http';
+import { streamApi } from '../http-stream';
 import { json, table } from '../output';
 import { apiTargetFor, requireProfile } from '../profile';
 
@@ -12,6 +13,7 @@ interface Filters {
   db?: string;
   event?: string;
   query?: string;
+  sid?: string;
 }
 
 /** --since/--until take ISO times or a duration back from now: 15m, 24h, 7d. */
@@ -26,22 +28,13 @@ export function parseTime(flag: string, value: string, now = Date.now()): string
   return t.toISOString();
 }
 
-function searchPath(f: Filters, extra: Record<string, string>): string {
+function filterParams(f: Filters, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams();
   if (f.since) params.set('since', parseTime('--since', f.since));
   if (f.until) params.set('until', parseTime('--until', f.until));
-  for (const k of ['user', 'db', 'event', 'query'] as const) if (f[k]) params.set(k, f[k]!);
+  for (const k of ['user', 'db', 'event', 'query', 'sid'] as const) if (f[k]) params.set(k, f[k]!);
   for (const [k, v] of Object.entries(extra)) params.set(k, v);
-  return `/audit/events?${params.toString()}`;
-}
-
-async function* pages(target: ApiTarget, f: Filters, order: 'asc' | 'desc', limit: number): AsyncGenerator<AuditSearchResponse['events']> {
-  let cursor: string | undefined;
-  do {
-    const page = await callApi(target, 'GET', searchPath(f, { order, limit: String(limit), ...(cursor ? { cursor } : {}) }), auditSearchResponse);
-    yield page.events;
-    cursor = page.next;
-  } while (cursor);
+  return params.toString();
 }
 
 function withFilters(cmd: Command): Command {
@@ -50,20 +43,23 @@ function withFilters(cmd: Command): Command {
     .option('--until <time>', 'up to this time')
     .option('--user <name>', 'events of this user')
     .option('--db <name>', 'events of this database')
-    .option('--event <name>', 'events of this type, e.g. db.session.query');
+    .option('--event <name>', 'events of this type, e.g. db.session.query')
+    .option('--query <text>', 'text inside the SQL of queries (any case)')
+    .option('--sid <id>', "one session's events, in the session's order");
 }
 
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('search and export the audit log (needs a role that allows it)');
   withFilters(audit.command('search').description('search the audit log, newest first'))
-    .option('--query <text>', 'text inside the SQL of queries')
     .option('--limit <n>', 'at most this many events', '50')
     .option('--format <format>', 'table or json', 'table')
     .action(async (opts: Filters & { limit: string; format: string }) => {
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 5000) throw new CliError('--limit: a whole number from 1 to 5000');
       const p = requireProfile();
-      const res = await callApi(apiTargetFor(p), 'GET', searchPath(opts, { limit: String(limit) }), auditSearchResponse);
+      // A session reads first event first; everything else newest first.
+      const extra = { limit: String(limit), ...(opts.sid ? { order: 'asc' } : {}) };
+      const res = await callApi(apiTargetFor(p), 'GET', `/audit/events?${filterParams(opts, extra)}`, auditSearchResponse);
       if (opts.format === 'json') return console.log(json(res.events));
       const s = (v: unknown) => (v === undefined || v === null ? '' : String(v));
       console.log(
@@ -75,8 +71,8 @@ export function registerAudit(program: Command): void {
     });
   withFilters(audit.command('export').description('every matching event as JSON lines on stdout, oldest first')).action(async (opts: Filters) => {
     const p = requireProfile();
-    for await (const events of pages(apiTargetFor(p), opts, 'asc', 1000)) {
-      for (const e of events) process.stdout.write(JSON.stringify(e) + '\n');
-    }
+    // The server pages through the store and streams JSON lines (one event per line, as
+    // JSON.stringify writes them); they are copied to stdout as they arrive.
+    await streamApi(apiTargetFor(p), `/audit/export?${filterParams(opts)}`, process.stdout);
   });
 }

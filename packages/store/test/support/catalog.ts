@@ -22,16 +22,30 @@ export async function actualTables(prisma: PrismaClient): Promise<string[]> {
 
 export async function actualColumns(prisma: PrismaClient, tables: string[]): Promise<string[]> {
   const rows = await prisma.$queryRawUnsafe<
-    { t: string; c: string; data_type: string; udt: string; nullable: string; precision: number | null; dflt: string | null }[]
+    {
+      t: string;
+      c: string;
+      data_type: string;
+      udt: string;
+      nullable: string;
+      precision: number | null;
+      dflt: string | null;
+      generated: string | null;
+    }[]
   >(
     `select table_name::text as t, column_name::text as c, data_type::text as data_type, udt_name::text as udt,
-            is_nullable::text as nullable, datetime_precision::int as precision, column_default::text as dflt
+            is_nullable::text as nullable, datetime_precision::int as precision, column_default::text as dflt,
+            case when is_generated::text = 'ALWAYS' then generation_expression::text end as generated
        from information_schema.columns
       where table_schema = current_schema() and table_name::text = any($1::text[])`,
     tables,
   );
   return rows
-    .map((r) => `${r.t}.${r.c} ${formatType(r)} ${r.nullable === 'YES' ? 'NULL' : 'NOT NULL'} default=${formatDefault(r.dflt)}`)
+    .map(
+      (r) =>
+        `${r.t}.${r.c} ${formatType(r)} ${r.nullable === 'YES' ? 'NULL' : 'NOT NULL'} default=${formatDefault(r.dflt)}` +
+        (r.generated === null ? '' : ` generated=${r.generated}`),
+    )
     .sort();
 }
 
@@ -60,20 +74,33 @@ function formatDefault(dflt: string | null): string {
 }
 
 export async function actualIndexes(prisma: PrismaClient, tables: string[]): Promise<string[]> {
-  const rows = await prisma.$queryRawUnsafe<{ t: string; i: string; is_unique: boolean; is_primary: boolean; cols: string }[]>(
+  // Access methods other than btree (e.g. GIN) are spelled out with each column's operator
+  // class, since `USING gin (x gin_trgm_ops)` and a btree on x are different indexes.
+  const rows = await prisma.$queryRawUnsafe<
+    { t: string; i: string; is_unique: boolean; is_primary: boolean; method: string; cols: string; cols_ops: string }[]
+  >(
     `select t.relname::text as t, i.relname::text as i, ix.indisunique as is_unique, ix.indisprimary as is_primary,
+            am.amname::text as method,
             (select string_agg(a.attname::text, ', ' order by k.ord)
                from unnest(ix.indkey) with ordinality as k(attnum, ord)
-               join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum) as cols
+               join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum) as cols,
+            (select string_agg(a.attname::text || ' ' || oc.opcname::text, ', ' order by k.ord)
+               from unnest(ix.indkey, ix.indclass) with ordinality as k(attnum, opclass, ord)
+               join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
+               join pg_opclass oc on oc.oid = k.opclass) as cols_ops
        from pg_index ix
        join pg_class i on i.oid = ix.indexrelid
        join pg_class t on t.oid = ix.indrelid
+       join pg_am am on am.oid = i.relam
        join pg_namespace n on n.oid = t.relnamespace
       where n.nspname = current_schema() and t.relname::text = any($1::text[])`,
     tables,
   );
   return rows
-    .map((r) => `${r.t}.${r.i} ${r.is_primary ? 'PRIMARY KEY' : r.is_unique ? 'UNIQUE' : 'INDEX'} (${r.cols})`)
+    .map((r) => {
+      const kind = r.is_primary ? 'PRIMARY KEY' : r.is_unique ? 'UNIQUE' : 'INDEX';
+      return r.method === 'btree' ? `${r.t}.${r.i} ${kind} (${r.cols})` : `${r.t}.${r.i} ${kind} USING ${r.method} (${r.cols_ops})`;
+    })
     .sort();
 }
 

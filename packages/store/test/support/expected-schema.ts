@@ -60,6 +60,15 @@ function sqlType(f: SchemaField): string {
   return f.list ? `${base}[]` : base;
 }
 
+/**
+ * Columns the database computes (GENERATED ALWAYS … STORED), with the expression as
+ * PostgreSQL prints it. Prisma has no syntax for them, so they are listed here, next to the
+ * comment on the field in schema.prisma.
+ */
+export const GENERATED_COLUMNS: Record<string, string> = {
+  'audit_events.db_query': "(data ->> 'db_query'::text)",
+};
+
 export function expectedColumns(pairs: ModelPair[]): string[] {
   return pairs
     .flatMap((pair) =>
@@ -68,20 +77,42 @@ export function expectedColumns(pairs: ModelPair[]): string[] {
         // Non-optional means NOT NULL, lists included (see the note in 0001_init).
         const nullability = f.optional ? 'NULL' : 'NOT NULL';
         const dflt = f.attributes.get('default') ?? '-';
-        return `${tableOf(pair.name, pair.runtime)}.${columnOf(rf)} ${sqlType(f)} ${nullability} default=${dflt}`;
+        const name = `${tableOf(pair.name, pair.runtime)}.${columnOf(rf)}`;
+        const generated = GENERATED_COLUMNS[name];
+        return `${name} ${sqlType(f)} ${nullability} default=${dflt}${generated === undefined ? '' : ` generated=${generated}`}`;
       }),
     )
     .sort();
+}
+
+/** The fields of `[a, b(ops: raw("x"))]`, with an operator class where one is given. */
+function indexFields(args: string): { name: string; ops?: string }[] {
+  const list = /^\s*\[([^\]]*)\]/.exec(args)?.[1] ?? '';
+  return [...list.matchAll(/(\w+)(?:\(([^()]*(?:\([^()]*\)[^()]*)*)\))?/g)].map((m) => {
+    const ops = /ops\s*:\s*raw\(\s*"([^"]+)"\s*\)/.exec(m[2] ?? '')?.[1];
+    if (m[2] !== undefined && ops === undefined) throw new Error(`expected-schema: index field arguments "${m[2]}" are not handled yet`);
+    return ops ? { name: m[1]!, ops } : { name: m[1]! };
+  });
 }
 
 export function expectedIndexes(pairs: ModelPair[]): string[] {
   const lines: string[] = [];
   for (const pair of pairs) {
     const table = tableOf(pair.name, pair.runtime);
-    const add = (kind: 'PRIMARY KEY' | 'UNIQUE' | 'INDEX', fields: string[]): void => {
+    const add = (kind: 'PRIMARY KEY' | 'UNIQUE' | 'INDEX', fields: string[], using?: { method: string; ops: (string | undefined)[] }): void => {
       const cols = fields.map((f) => column(pair, f));
       const suffix = kind === 'PRIMARY KEY' ? 'pkey' : kind === 'UNIQUE' ? `${cols.join('_')}_key` : `${cols.join('_')}_idx`;
-      lines.push(`${table}.${table}_${suffix} ${kind} (${cols.join(', ')})`);
+      if (!using) {
+        lines.push(`${table}.${table}_${suffix} ${kind} (${cols.join(', ')})`);
+        return;
+      }
+      // Like catalog.ts: a non-btree index with each column's operator class.
+      const withOps = cols.map((c, i) => {
+        const ops = using.ops[i];
+        if (!ops) throw new Error(`expected-schema: ${table}.${c} in a ${using.method} index needs ops: raw("…")`);
+        return `${c} ${ops}`;
+      });
+      lines.push(`${table}.${table}_${suffix} ${kind} USING ${using.method} (${withOps.join(', ')})`);
     };
     for (const f of pair.schema.fields) {
       if (f.attributes.has('id')) add('PRIMARY KEY', [f.name]);
@@ -90,7 +121,13 @@ export function expectedIndexes(pairs: ModelPair[]): string[] {
     for (const attr of pair.schema.blockAttributes) {
       if (attr.name === 'id') add('PRIMARY KEY', listArg(attr.args));
       else if (attr.name === 'unique') add('UNIQUE', listArg(attr.args));
-      else if (attr.name === 'index') add('INDEX', listArg(attr.args));
+      else if (attr.name === 'index') {
+        const fields = indexFields(attr.args);
+        const type = namedArg(attr.args, 'type');
+        const method = type === undefined || type === 'BTree' ? undefined : type.toLowerCase();
+        if (method === undefined && fields.some((f) => f.ops)) throw new Error(`expected-schema: operator classes on btree indexes are not handled yet`);
+        add('INDEX', fields.map((f) => f.name), method ? { method, ops: fields.map((f) => f.ops) } : undefined);
+      }
       else if (attr.name !== 'map') throw new Error(`expected-schema: @@${attr.name} is not handled yet`);
     }
   }

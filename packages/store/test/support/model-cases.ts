@@ -438,11 +438,11 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
       dbService: 'orders',
       data: { db_query: 'select 1', db_query_parameters: ['a', 1, null], success: true },
     };
-    // The id comes from the sequence.
-    expectEveryScalar('AuditEvent', data, ['id']);
+    // The id comes from the sequence; dbQuery is computed by the database from data.
+    expectEveryScalar('AuditEvent', data, ['id', 'dbQuery']);
     const created = await prisma.auditEvent.create({ data });
     expect(typeof created.id).toBe('bigint');
-    expect(await prisma.auditEvent.findUniqueOrThrow({ where: { id: created.id } })).toEqual({ ...data, id: created.id });
+    expect(await prisma.auditEvent.findUniqueOrThrow({ where: { id: created.id } })).toEqual({ ...data, id: created.id, dbQuery: 'select 1' });
     expect(await prisma.auditEvent.findUnique({ where: { uid: data.uid } })).toMatchObject({ id: created.id });
 
     // Batches, as the audit writer does them; ids keep increasing.
@@ -459,7 +459,9 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
     const session = await prisma.auditEvent.findMany({ where: { sid }, orderBy: { ei: 'asc' } });
     expect(session.map((e) => e.ei)).toEqual([7, 8, 9, 10]);
     expect(session.map((e) => e.id)).toEqual([...session.map((e) => e.id)].sort((a, b) => (a < b ? -1 : 1)));
-    expect(session[1]).toMatchObject({ user: null, dbService: null });
+    expect(session[1]).toMatchObject({ user: null, dbService: null, dbQuery: null });
+    // Generated: the database refuses a value of its own, so it always agrees with data.
+    await expect(prisma.auditEvent.create({ data: { ...data, uid: randomUUID(), dbQuery: 'other' } })).rejects.toThrow(/db_query/);
 
     const minimal = await prisma.auditEvent.create({
       data: { uid: randomUUID(), event: 'user.login', code: 'T1000I', time: new Date(), data: {} },

@@ -3,11 +3,10 @@ import type { Duplex } from 'node:stream';
 import { AuditError, type AuditBatcher } from '@postern/audit';
 import { SessionError, type AuditEventDraft, type DatabaseTarget, type Engine, type SessionContext } from '@postern/engine';
 import type { Logger } from '@postern/log';
-import { PkiError, verifyUserCertificate } from '@postern/pki';
+import { PkiError, VerifiedCertificates, verifyUserCertificate } from '@postern/pki';
 import type { AccessChecker } from './access';
 import type { DbCredentialCache } from './db-credentials';
 import { SessionEvents } from './session-events';
-import { VerifiedCertificates } from './verified-certs';
 
 export interface SessionDeps {
   clusterName: string;

@@ -1,9 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket, PeerCertificate } from 'node:tls';
-import { PkiError, verifyUserCertificate, type DatabaseRoute, type UserIdentity } from '@postern/pki';
+import { PkiError, VerifiedCertificates, verifyUserCertificate, type DatabaseRoute, type UserIdentity } from '@postern/pki';
 import type { AgentConnection, DialRequest, TunnelServer } from '@postern/tunnel';
 import { NoAgentError, type AgentRouter } from './router';
-import { VerifiedCertificates } from './verified-certs';
 
 /**
  * What both database ports do once a client's TLS is up, whatever its protocol: read the

@@ -22,3 +22,4 @@ export type { RouteRequirement } from './verify';
 export { certificateFingerprint, certificateExpiry } from './inspect';
 export { IDENTITY_EXTENSION_OID, canonicalJson } from './identity';
 export { loadOrCreateMasterKey, sealSecret, openSecret, MASTER_KEY_BYTES } from './master-key';
+export { VerifiedCertificates } from './verified-certificates';

@@ -1,5 +1,5 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { CONSOLE_TICKET_TTL_MS, CONSOLE_WS_PATH, type ConsoleTicketRequest, type ConsoleTicketResponse } from '@postern/api';
+import { CONSOLE_TICKET_TTL_MS, CONSOLE_WS_PATH, sessionTokenFrom, type ConsoleTicketRequest, type ConsoleTicketResponse } from '@postern/api';
 import { createCsr, generateKeyPair, type KeyPair } from '@postern/pki';
 import type { UserCaller } from '../caller';
 import { issueDbCert } from '../certs/issue-db-cert';
@@ -7,9 +7,6 @@ import type { AuthContext } from '../context';
 import { listDatabases } from '../databases/list-databases';
 import { AuthError } from '../errors';
 import { authenticateWebSession } from '../sessions/authenticate';
-
-/** The browser session cookie (apps/web/lib/session-cookie.ts names it the same). */
-export const WEB_SESSION_COOKIE = 'postern_session';
 
 /** Tickets waiting at most; far more than people open consoles within 30 s. */
 const MAX_PENDING = 10_000;
@@ -85,16 +82,6 @@ export async function createConsoleTicket(ctx: AuthContext, tickets: ConsoleTick
   return { ticket, expires: expires.toISOString(), ws_path: CONSOLE_WS_PATH, protocol: db?.protocol ?? 'postgres' };
 }
 
-/** The session token in a Cookie header. */
-export function sessionTokenFromCookie(cookieHeader: string | undefined): string | undefined {
-  if (!cookieHeader) return undefined;
-  for (const part of cookieHeader.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === WEB_SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
-  }
-  return undefined;
-}
-
 /**
  * For the proxy, before it upgrades a console WebSocket: the ticket must be known, unused,
  * unexpired, and presented with the cookie of the session it was issued to (still valid:
@@ -103,7 +90,7 @@ export function sessionTokenFromCookie(cookieHeader: string | undefined): string
 export async function redeemConsoleTicket(ctx: AuthContext, tickets: ConsoleTickets, ticket: string, cookieHeader: string | undefined): Promise<RedeemedTicket> {
   const entry = ticket ? tickets.take(ticket) : undefined;
   if (!entry) throw new AuthError('unauthenticated', 'this console ticket is unknown, used or expired: open the console again');
-  const token = sessionTokenFromCookie(cookieHeader);
+  const token = sessionTokenFrom(cookieHeader);
   if (!token) throw new AuthError('unauthenticated', 'no session cookie came with the console connection: sign in again');
   const caller = await authenticateWebSession(ctx, token);
   if (caller.sessionId !== entry.sessionId) throw new AuthError('forbidden', 'this console ticket belongs to another session');

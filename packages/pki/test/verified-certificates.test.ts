@@ -1,6 +1,6 @@
-import type { UserIdentity } from '@postern/pki';
+import type { UserIdentity } from '../src/types';
 import { describe, expect, it } from 'vitest';
-import { VerifiedCertificates } from '../src/verified-certs';
+import { VerifiedCertificates } from '../src/verified-certificates';
 
 const identity = (expiresInMs: number): UserIdentity => ({
   kind: 'user',

@@ -1,4 +1,4 @@
-import type { UserIdentity } from '@postern/pki';
+import type { UserIdentity } from './types';
 
 /** Certificates seen lately (a user reconnecting, a pool opening connections). */
 const MAX_ENTRIES = 10_000;

@@ -15,6 +15,7 @@ export interface LoadOptions {
 }
 
 export interface LoadedConfig {
+  /** Validated, with agent.demo_database resolved (true without a file, false with one, unless set). */
   config: PosternConfig;
   /** The file it came from, if any. */
   file?: string;
@@ -54,6 +55,8 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const raw = opts.file ? readYaml(opts.file) : {};
   const config = parseConfig(raw, opts.file ?? 'the environment', env);
   if (opts.dataDir) config.data_dir = opts.dataDir;
+  // The quickstart (no file) gets its demo database unless told otherwise; with a file, only when asked.
+  config.agent.demo_database ??= !opts.file;
   const base = opts.file ? path.dirname(path.resolve(opts.file)) : process.cwd();
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : path.resolve(base, config.data_dir);
   return { config, file: opts.file, dataDir };

@@ -165,6 +165,14 @@ export const configSchema = z
         /** How the agent shows in the admin UI; default: its host id. */
         name: z.string().default(''),
         databases: z.array(databaseSchema).default([]),
+        /**
+         * Whether `postern start` runs the quickstart's demo PostgreSQL (database `demo`)
+         * next to the databases above, served by the agent of the same process. Left out,
+         * loadConfig decides: true without a config file (the embedded default), false with one.
+         */
+        demo_database: z
+          .boolean({ error: (issue) => `expected true or false (whether postern start runs the quickstart's demo PostgreSQL), got ${JSON.stringify(issue.input)}` })
+          .optional(),
       })
       .strict()
       .prefault({}),

@@ -72,6 +72,36 @@ agent:
     expect(() => loadConfig({ env: { POSTERN_WEB_ENABLED: 'maybe' } })).toThrowError(/web\.enabled/);
   });
 
+  it('turns the demo database on without a file and off with one, unless agent.demo_database says', () => {
+    expect(loadConfig({ env: {} }).config.agent.demo_database).toBe(true);
+    expect(loadConfig({ file: tmpFile('cluster_name: acme\n'), env: {} }).config.agent.demo_database).toBe(false);
+    expect(loadConfig({ file: tmpFile('agent: { demo_database: true }\n'), env: {} }).config.agent.demo_database).toBe(true);
+    expect(loadConfig({ env: { POSTERN_AGENT_DEMO_DATABASE: 'off' } }).config.agent.demo_database).toBe(false);
+    expect(loadConfig({ file: tmpFile('agent: { demo_database: false }\n'), env: { POSTERN_AGENT_DEMO_DATABASE: 'yes' } }).config.agent.demo_database).toBe(true);
+  });
+
+  it('refuses a demo_database that is not true or false, saying what it got', () => {
+    const file = tmpFile('agent:\n  demo_database: "sometimes"\n');
+    expect(() => loadConfig({ file, env: {} })).toThrowError(
+      `invalid configuration in ${file}: agent.demo_database: expected true or false (whether postern start runs the quickstart's demo PostgreSQL), got "sometimes"`,
+    );
+    expect(() => loadConfig({ env: { POSTERN_AGENT_DEMO_DATABASE: 'maybe' } })).toThrowError(/agent\.demo_database: expected true or false .*got "POSTERN_AGENT_DEMO_DATABASE=maybe"/);
+  });
+
+  it('takes the agent\'s databases from POSTERN_AGENT_DATABASES, as a YAML list that replaces the file\'s', () => {
+    const file = tmpFile('agent:\n  databases:\n    - { name: orders, protocol: postgres, uri: 10.0.0.5:5432 }\n');
+    const { config } = loadConfig({
+      file,
+      env: { POSTERN_AGENT_DATABASES: '[{name: shop, protocol: mysql, uri: "127.0.0.1:3306", labels: {env: dev}}]' },
+    });
+    expect(config.agent.databases).toEqual([{ name: 'shop', protocol: 'mysql', uri: '127.0.0.1:3306', ca_cert_file: '', labels: { env: 'dev' } }]);
+    // JSON is YAML too.
+    const json = loadConfig({ env: { POSTERN_AGENT_DATABASES: JSON.stringify([{ name: 'a', protocol: 'postgres', uri: '127.0.0.1:5432' }]) } });
+    expect(json.config.agent.databases.map((d) => d.name)).toEqual(['a']);
+    expect(() => loadConfig({ env: { POSTERN_AGENT_DATABASES: '[{name: shop, protocol: oracle, uri: "x:1"}]' } })).toThrowError(/agent\.databases\[0\]\.protocol: Invalid option/);
+    expect(() => loadConfig({ env: { POSTERN_AGENT_DATABASES: '[{name: shop' } })).toThrowError(/^POSTERN_AGENT_DATABASES: YAML syntax error: /);
+  });
+
   it('lets --data-dir win', () => {
     const { dataDir } = loadConfig({ dataDir: '/tmp/pd', env: { POSTERN_DATA_DIR: '/elsewhere' } });
     expect(dataDir).toBe('/tmp/pd');

@@ -2,10 +2,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, splitHostPort, type LoadedConfig } from '@postern/config';
 import { createLogger } from '@postern/log';
-import { certificateFingerprint, createCsr, generateKeyPair, signDbServerCertificate, type CertAuthority } from '@postern/pki';
+import { certificateFingerprint } from '@postern/pki';
 import type { AuthService } from '@postern/auth';
 import type { Command } from 'commander';
 import { CliError } from '../errors';
+import { DEMO_DATABASE, databaseSummaryLines, planDemoDatabase, startDemoDatabase } from '../start/demo-database';
 
 /**
  * The web app's server, loaded by name: importing its types would bring Next.js's global
@@ -26,21 +27,18 @@ function isIp(host: string): boolean {
 }
 
 /**
- * Starts the parts the config enables, in order: web (Auth Service), proxy, agent. `start`
- * is the processes' composition root, so it alone loads the apps.
+ * Starts the parts the config enables, in order: web (Auth Service), proxy, the demo
+ * database (agent.demo_database), agent. `start` is the processes' composition root, so it
+ * alone loads the apps.
  */
-/** The quickstart's demo PostgreSQL, with a server certificate from the DB Client CA. */
-async function startDemo(loaded: LoadedConfig, dbClientCa: CertAuthority) {
-  const { startDemoPostgres, demoPostgresDir } = await import('@postern/local-postgres');
-  const key = await generateKeyPair();
-  const serverCertPem = signDbServerCertificate(dbClientCa, createCsr(key, '127.0.0.1'), ['127.0.0.1', 'localhost'], 365 * 24 * 3600_000);
-  return startDemoPostgres({ dir: demoPostgresDir(loaded.dataDir), serverCertPem, serverKeyPem: key.privateKeyPem, clientCaPem: dbClientCa.certPem });
-}
-
-async function startParts(loaded: LoadedConfig, parts: Part[], quickstart: boolean): Promise<Record<string, string>> {
+async function startParts(loaded: LoadedConfig, parts: Part[]): Promise<Record<string, string>> {
   const { config } = loaded;
   const log = createLogger('start');
   const addresses: Record<string, string> = {};
+  const demoPlan = planDemoDatabase(config);
+  if (!demoPlan.start && demoPlan.reason) log.warn({ demo_database: true }, demoPlan.reason);
+  // What the config lists, for the summary; the demo is added to the agent's list below.
+  const configured = [...config.agent.databases];
   if ((config.proxy.enabled || config.agent.enabled) && !config.web.enabled && config.proxy.enabled) {
     throw new CliError('proxy: a proxy runs next to the web app in this release; enable web too');
   }
@@ -87,10 +85,10 @@ async function startParts(loaded: LoadedConfig, parts: Part[], quickstart: boole
     if (proxy.mysqlAddress) addresses.mysql = proxy.mysqlAddress;
     proxyAddr = proxy.address;
   }
-  if (config.agent.enabled && quickstart) {
-    const demo = await startDemo(loaded, web.auth.ctx.cas.db_client);
+  if (demoPlan.start) {
+    const demo = await startDemoDatabase(loaded, web.auth.ctx.cas.db_client);
     parts.push({ name: 'demo database', close: () => demo.stop() });
-    config.agent.databases.push({ name: 'demo', protocol: 'postgres', uri: demo.uri, ca_cert_file: '', labels: { env: 'dev' } });
+    config.agent.databases.push({ name: DEMO_DATABASE, protocol: 'postgres', uri: demo.uri, ca_cert_file: '', labels: { env: 'dev' } });
     addresses.demo = demo.uri;
   }
   if (config.agent.enabled) {
@@ -106,7 +104,8 @@ async function startParts(loaded: LoadedConfig, parts: Part[], quickstart: boole
   console.log(`Postern is running (cluster ${config.cluster_name}, data in ${loaded.dataDir}).`);
   console.log(`  Web UI and API: ${web.publicUrl}`);
   if (proxyAddr) console.log(`  Proxy:          ${proxyAddr} (PostgreSQL, agents, HTTPS), ${addresses.mysql} (MySQL)`);
-  if (addresses.demo) console.log(`  Demo database:  demo (PostgreSQL at ${addresses.demo}): postern db connect demo --db-user postgres --db-name demo`);
+  // The databases the agent of this process serves; remote agents' show in `postern db ls`.
+  if (config.agent.enabled) for (const line of databaseSummaryLines(configured, addresses.demo)) console.log(line);
   console.log(`  Host CA:        ${hostCaFile} (sha256:${certificateFingerprint(hostCa)})`);
   console.log(`  Sign in:        postern login --proxy ${loginTarget}${config.proxy.enabled ? ` --ca-file ${hostCaFile}` : ''} --user NAME`);
   if (first) {
@@ -151,8 +150,7 @@ export function registerStart(program: Command): void {
       });
       let addresses: Record<string, string>;
       try {
-        // With no config file (and no databases configured), the quickstart adds its demo database.
-        addresses = await startParts(loaded, parts, !opts.config && loaded.config.agent.databases.length === 0);
+        addresses = await startParts(loaded, parts);
       } catch (err) {
         for (const part of [...parts].reverse()) await part.close().catch(() => undefined);
         throw err;

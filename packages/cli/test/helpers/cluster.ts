@@ -50,10 +50,15 @@ export interface PosternProcess {
 /** Runs `postern start --config FILE` until it logs `postern ready`. */
 export async function startPosternProcess(configFile: string, config: Record<string, unknown>): Promise<PosternProcess> {
   writeFileSync(configFile, stringify(config));
+  return startPostern(['--config', configFile]);
+}
+
+/** Runs `postern start ARGS…` (with `env` over the test's environment) until it logs `postern ready`. */
+export async function startPostern(args: string[], env: NodeJS.ProcessEnv = {}): Promise<PosternProcess> {
   const logs = { text: '' };
-  const child = spawn(process.execPath, [POSTERN_BIN, 'start', '--config', configFile], {
+  const child = spawn(process.execPath, [POSTERN_BIN, 'start', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, POSTERN_LOG_LEVEL: 'info' },
+    env: { ...process.env, POSTERN_LOG_LEVEL: 'info', ...env },
   });
   child.stdout!.on('data', (d: Buffer) => (logs.text += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (logs.text += d.toString()));

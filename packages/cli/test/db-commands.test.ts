@@ -216,9 +216,25 @@ describe('postern db login, config, env, connect and logout against a real clust
     expect(envOut.stdout).toContain('export MYSQL_HOST=127.0.0.1\nexport MYSQL_TCP_PORT=3036\n');
     const cmd = await cli(['db', 'config', 'orders', '--format', 'cmd']);
     expect(cmd.stdout).toMatch(/^mariadb --host=127\.0\.0\.1 --port=3036 --protocol=TCP --user=alice --database=app --ssl-ca=\S+ --ssl-cert=\S+ --ssl-key=\S+ --ssl-verify-server-cert$/m);
-    const tunnel = await cli(['proxy', 'db', 'orders', '--tunnel']);
-    expect(tunnel.code).toBe(1);
-    expect(tunnel.stderr).toMatch(/--tunnel speaks PostgreSQL only so far/);
+
+    // The tunnel speaks MySQL too, and says how a plain client connects to it.
+    const tunnelPort = await freePort();
+    const tunnel = spawn(process.execPath, [POSTERN_BIN, 'proxy', 'db', 'orders', '--tunnel', '--port', String(tunnelPort)], {
+      env: { ...process.env, ...env, POSTERN_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let banner = '';
+    tunnel.stdout!.on('data', (d: Buffer) => (banner += d.toString()));
+    tunnel.stderr!.on('data', (d: Buffer) => (banner += d.toString()));
+    const stopped = new Promise<number | null>((resolve) => tunnel.once('exit', resolve));
+    try {
+      for (let i = 0; i < 200 && !banner.includes('jdbc:'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(banner).toContain(`Tunnel to database orders listening on 127.0.0.1:${tunnelPort}`);
+      expect(banner).toContain(`mariadb --host=127.0.0.1 --port=${tunnelPort} --protocol=TCP --user=alice --database=app --skip-ssl`);
+    } finally {
+      tunnel.kill('SIGINT');
+    }
+    expect(await stopped).toBe(0);
   });
 
   it('runs psql on the service, logging in again for another db user, and passes its exit code on', async () => {
@@ -312,6 +328,7 @@ describe('postern proxy db: the local tunnel and pass-through', () => {
     const logs: string[] = [];
     const p = await startLocalProxy({
       target: { host: '127.0.0.1', port: pgServer.port },
+      protocol: 'postgres',
       ...(credentials ? { credentials: async () => credentials } : {}),
       hint: 'check `postern db login demo`',
       log: (l) => logs.push(l),

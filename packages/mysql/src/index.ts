@@ -67,6 +67,7 @@ export {
   upstreamCapabilities,
 } from './capabilities';
 export { sendError, type ClientError } from './io/send-error';
+export { readPacket, ReadTimeoutError } from './io/read-packet';
 
 // Proxy side
 export {

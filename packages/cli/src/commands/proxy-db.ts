@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { findMysqlClient } from '../db/client-binaries';
-import { clientArgv, psqlConninfo, shellCommand, type DbConnection } from '@postern/api/client-files';
-import { startLocalProxy, type LocalProxy } from '../db/local-proxy';
+import { clientArgv, mysqlClientBin, psqlConninfo, shellCommand, type DbConnection } from '@postern/api/client-files';
+import type { LocalProxy } from '../db/local-proxy';
 import { describeExpiry, ensureDbLogin, loginToDatabase } from '../db/login';
 import { checkDbName } from '../db/names';
 import { RenewingCredentials } from '../db/renewing-credentials';
@@ -34,12 +34,32 @@ function waitForStop(): Promise<NodeJS.Signals> {
   });
 }
 
+/** A plain client on the tunnel: a command line, a URL, and the JDBC URL GUI tools take. */
+function printTunnelClients(c: DbConnection, local: LocalProxy): void {
+  const at = `${local.host}:${local.port}`;
+  const user = encodeURIComponent(c.user);
+  if (c.protocol === 'postgres') {
+    console.log(`  psql "host=${local.host} port=${local.port} user=${c.user} dbname=${c.database} sslmode=disable"`);
+    console.log(`  postgres://${user}@${at}/${encodeURIComponent(c.database)}?sslmode=disable`);
+    return;
+  }
+  // A route for any database ('*' or '') leaves the choice to the client.
+  const database = c.database && c.database !== '*' ? c.database : undefined;
+  const path = database ? `/${encodeURIComponent(database)}` : '';
+  const flavor = findMysqlClient()?.flavor ?? 'mariadb';
+  const argv = [mysqlClientBin(flavor), `--host=${local.host}`, `--port=${local.port}`, '--protocol=TCP', `--user=${c.user}`];
+  if (database) argv.push(`--database=${database}`);
+  argv.push(flavor === 'mysql' ? '--ssl-mode=DISABLED' : '--skip-ssl');
+  console.log(`  ${shellCommand(argv)}`);
+  console.log(`  mysql://${user}@${at}${path}`);
+  console.log(`  jdbc:mysql://${at}${path}?user=${user}&sslMode=DISABLED  (MariaDB Connector/J: jdbc:mariadb://${at}${path}?user=${user})`);
+}
+
 function printHowToConnect(c: DbConnection, local: LocalProxy, tunnel: boolean): void {
   const at = `${local.host}:${local.port}`;
   if (tunnel) {
     console.log(`Tunnel to database ${c.name} listening on ${at}: connect without TLS or certificates, the tunnel adds them.`);
-    console.log(`  psql "host=${local.host} port=${local.port} user=${c.user} dbname=${c.database} sslmode=disable"`);
-    console.log(`  postgres://${encodeURIComponent(c.user)}@${at}/${encodeURIComponent(c.database)}?sslmode=disable`);
+    printTunnelClients(c, local);
   } else {
     // The proxy's certificate names the proxy, not 127.0.0.1: the client can check the CA but not the host name.
     const here = { ...c, host: local.host, port: local.port };
@@ -61,7 +81,7 @@ export function registerProxy(program: Command): void {
     .description('listen on 127.0.0.1 and forward to a database through the Postern proxy')
     .argument('<name>', 'the database')
     .option('--port <port>', 'local port to listen on (default: a free one)')
-    .option('--tunnel', 'accept plain PostgreSQL connections and add TLS and the database certificate (for GUI tools)')
+    .option('--tunnel', 'accept plain connections (no TLS, no password) and add TLS and the database certificate, for GUI tools; PostgreSQL and MySQL/MariaDB')
     .option('--db-user <user>', 'the database user (default: the one of the last login, or the only one allowed)')
     .option('--db-name <name>', 'the database name (default: the one of the last login, or the only one allowed)')
     .action(async (name: string, opts: ProxyDbOptions) => {
@@ -70,11 +90,6 @@ export function registerProxy(program: Command): void {
       const home = posternHome();
       const want = { name: dbName, dbUser: opts.dbUser, dbName: opts.dbName };
       const { record, connection } = await ensureDbLogin(want, home);
-      if (opts.tunnel && record.protocol !== 'postgres') {
-        throw new CliError(
-          `--tunnel speaks PostgreSQL only so far; for ${dbName} (${record.protocol}) leave it out and give your client the certificate files (\`postern db config ${dbName}\`)`,
-        );
-      }
       const log = (line: string) => console.error(`postern proxy db ${dbName}: ${line}`);
       const credentials = new RenewingCredentials({
         home,
@@ -85,11 +100,14 @@ export function registerProxy(program: Command): void {
           await loginToDatabase({ name: dbName, dbUser: record.db_user, dbName: record.db_name }, home);
         },
       });
+      // Loaded here: the tunnels bring the protocols' codecs, which no other command needs at start-up.
+      const { startLocalProxy } = await import('../db/local-proxy');
       let local: LocalProxy;
       try {
         local = await startLocalProxy({
           listen: { port },
           target: { host: record.host, port: record.port },
+          protocol: record.protocol,
           ...(opts.tunnel ? { credentials: () => credentials.get() } : {}),
           hint: `check \`postern db login ${dbName}\` and \`postern status\``,
           log,

@@ -44,10 +44,53 @@ export function nextChunk(socket: net.Socket): Promise<Buffer> {
   });
 }
 
+/** A TCP connection to the proxy, given up after `timeoutMs`. */
+export function connectTcp(target: HostPort, timeoutMs = 15_000): Promise<net.Socket> {
+  const raw = net.connect({ host: target.host, port: target.port });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => raw.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onError = (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    raw.once('error', onError);
+    raw.once('connect', () => {
+      clearTimeout(timer);
+      raw.off('error', onError);
+      resolve(raw);
+    });
+  });
+}
+
+/**
+ * TLS over `raw` with the database certificate, checking that the proxy's certificate is
+ * from the Host CA and names the host dialled (libpq's sslmode=verify-full, MySQL's
+ * VERIFY_IDENTITY). Rejects with the TLS error as it is.
+ */
+export function startProxyTls(raw: net.Socket, target: HostPort, creds: DbCredentials): Promise<tls.TLSSocket> {
+  const secure = tls.connect({
+    socket: raw,
+    host: target.host,
+    // SNI carries names only; an IP address is still checked against the certificate.
+    ...(net.isIP(target.host) ? {} : { servername: target.host }),
+    ca: creds.caPem,
+    cert: creds.certPem,
+    key: creds.keyPem,
+    minVersion: 'TLSv1.2',
+  });
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    secure.once('secureConnect', () => {
+      secure.off('error', onError);
+      resolve(secure);
+    });
+    secure.once('error', onError);
+  });
+}
+
 /**
  * A TLS connection to the proxy's PostgreSQL port, as libpq makes it with
- * sslmode=verify-full: SSLRequest, 'S', then TLS with the database certificate, checking
- * that the proxy's certificate is from the Host CA and names the host dialled.
+ * sslmode=verify-full: SSLRequest, 'S', then TLS with the database certificate.
  */
 export async function connectProxyTls(target: HostPort, creds: DbCredentials, timeoutMs = 15_000): Promise<tls.TLSSocket> {
   const where = `${target.host}:${target.port}`;
@@ -65,25 +108,7 @@ export async function connectProxyTls(target: HostPort, creds: DbCredentials, ti
     // Bytes after 'S' but before the handshake would be injected by someone in between
     // (CVE-2021-23222); the client's side of the TLS session must not see them.
     if (answer.length > 1) throw new Error('it sent data before the TLS handshake');
-    const secure = tls.connect({
-      socket: raw,
-      host: target.host,
-      // SNI carries names only; an IP address is still checked against the certificate.
-      ...(net.isIP(target.host) ? {} : { servername: target.host }),
-      ca: creds.caPem,
-      cert: creds.certPem,
-      key: creds.keyPem,
-      minVersion: 'TLSv1.2',
-    });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      secure.once('secureConnect', () => {
-        secure.off('error', onError);
-        resolve();
-      });
-      secure.once('error', onError);
-    });
-    return secure;
+    return await startProxyTls(raw, target, creds);
   } catch (err) {
     raw.destroy();
     throw new ProxyTlsError(`cannot reach the Postern proxy at ${where}: ${describeTlsError(err as Error)}`);

@@ -28,6 +28,8 @@ export class RenewingCredentials {
   private timer: NodeJS.Timeout | undefined;
   private retryAfter = 0;
   private lastLine = '';
+  /** Why the last renewal did not give a longer certificate: what the person has to fix. */
+  private lastFailure = '';
   private readonly now: () => number;
 
   constructor(private readonly opts: RenewingCredentialsOptions) {
@@ -54,13 +56,16 @@ export class RenewingCredentials {
         const after = this.expires();
         if (after <= before) {
           this.retryAfter = this.now() + RETRY_MS;
+          this.lastFailure = 'your session has ended: run `postern login` to continue';
           this.log(`the certificate for ${this.opts.name} cannot last beyond ${new Date(after).toISOString()} (the session ends then): run \`postern login\` to continue`);
         } else {
+          this.lastFailure = '';
           this.log(`renewed the certificate for ${this.opts.name}; valid until ${new Date(after).toISOString()}`);
         }
       } catch (err) {
         this.retryAfter = this.now() + RETRY_MS;
-        this.log(`could not renew the certificate for ${this.opts.name}: ${(err as Error).message}`);
+        this.lastFailure = (err as Error).message;
+        this.log(`could not renew the certificate for ${this.opts.name}: ${this.lastFailure}`);
       } finally {
         this.renewing = undefined;
       }
@@ -71,7 +76,8 @@ export class RenewingCredentials {
   async get(): Promise<DbCredentials> {
     if (this.expires() - this.now() <= RENEW_MARGIN_MS && this.now() >= this.retryAfter) await this.renewNow();
     if (this.expires() <= this.now()) {
-      throw new Error(`the certificate for ${this.opts.name} has expired and could not be renewed`);
+      const why = this.lastFailure ? ` (${this.lastFailure})` : '';
+      throw new Error(`the certificate for ${this.opts.name} has expired and could not be renewed${why}: run \`postern db login ${this.opts.name}\``);
     }
     const f = dbLoginFiles(this.opts.home, this.opts.name);
     return { certPem: readFileSync(f.cert, 'utf8'), keyPem: readFileSync(f.key, 'utf8'), caPem: readFileSync(this.opts.caFile, 'utf8') };

@@ -14,7 +14,8 @@ export function describeTlsError(err: Error): string {
   const e = err as NodeJS.ErrnoException & { reason?: string };
   const code = e.code ?? '';
   // OpenSSL errors carry the short reason separately ("tlsv1 alert unknown ca").
-  const reason = e.reason ?? e.message.split('\n')[0]!.trim();
+  // A connection tried on several addresses fails with an AggregateError, whose message is empty.
+  const reason = e.reason ?? (e.message.split('\n')[0]!.trim() || code);
   if (UNTRUSTED_SERVER.has(code)) return `its certificate is not signed by the cluster's Host CA (${reason})`;
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `its certificate is for another host (${reason})`;
   if (code === 'CERT_HAS_EXPIRED') return `its certificate has expired (${reason})`;

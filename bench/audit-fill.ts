@@ -74,7 +74,7 @@ export async function fillAuditEvents(store: Store, total: number, onProgress: (
   const chunk = 50_000;
   for (let from = 0; from < total; from += chunk) {
     await prisma.$executeRawUnsafe(GENERATE, from, Math.min(total, from + chunk) - 1, total);
-    // PGlite has no checkpointer (see packages/store/src/pglite-maintenance.ts); the store's
+    // PGlite has no checkpointer (see packages/store/src/pglite/maintenance.ts); the store's
     // own timer would do this too, but a bulk load outruns a 10 s timer.
     if (store.kind === 'pglite') await prisma.$executeRawUnsafe('checkpoint');
     onProgress(Math.min(total, from + chunk));

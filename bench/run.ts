@@ -29,6 +29,19 @@ const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 're
 
 const log = (msg: string) => console.error(`bench: ${msg}`);
 
+/**
+ * BENCH_ONLY=throughput,connect,mysql-throughput,console: only those parts, for quicker
+ * rounds while working on one of them. Unset: everything.
+ */
+function benchOnly(): (id: string) => boolean {
+  const raw = process.env.BENCH_ONLY?.trim();
+  if (!raw) return () => true;
+  const ids = new Set(raw.split(',').map((x) => x.trim()));
+  const known = [...WORKLOADS.map((w) => w.id), ...MYSQL_WORKLOADS.map((w) => w.id), 'console'];
+  for (const id of ids) if (!known.includes(id)) throw new Error(`BENCH_ONLY: "${id}" is none of ${known.join(', ')}`);
+  return (id) => ids.has(id);
+}
+
 function benchSeconds(): number {
   const raw = process.env.BENCH_SECONDS ?? '15';
   const n = Number(raw);
@@ -50,6 +63,7 @@ async function main(): Promise<void> {
   cleanupOnSignals();
   const started = Date.now();
   const seconds = benchSeconds();
+  const wanted = benchOnly();
   const machine = describeMachine();
   const loadAtStart = os.loadavg()[0]!;
   if (loadAtStart > machine.cpus / 2) log(`the machine is busy (load average ${loadAtStart.toFixed(2)} on ${machine.cpus} CPUs); the numbers will show it`);
@@ -113,10 +127,10 @@ async function main(): Promise<void> {
   const rows: ProcessRow[] = watched.map((w) => ({ name: w.name, idleKiB: w.pid ? sample(w.pid)?.rssKiB : undefined, peakKiB: undefined, cpuPerTx: {} }));
 
   const results: Results = {};
-  const total = WORKLOADS.length * TARGETS.length;
+  const total = WORKLOADS.filter((x) => wanted(x.id)).length * TARGETS.length;
   let n = 0;
   let profilerOn = false;
-  for (const w of WORKLOADS) {
+  for (const w of WORKLOADS.filter((x) => wanted(x.id))) {
     results[w.id] = {};
     for (const t of TARGETS) {
       if (stopping()) throw new Error('interrupted');
@@ -154,9 +168,9 @@ async function main(): Promise<void> {
 
   const mysqlResults: Results = {};
   const mysqlTargets = { direct: mysqlDirect, postern: mysqlPostern } as const;
-  const mysqlTotal = MYSQL_WORKLOADS.length * 2;
+  const mysqlTotal = MYSQL_WORKLOADS.filter((x) => wanted(x.id)).length * 2;
   let k = 0;
-  for (const w of MYSQL_WORKLOADS) {
+  for (const w of MYSQL_WORKLOADS.filter((x) => wanted(x.id))) {
     mysqlResults[w.id] = {};
     for (const id of ['direct', 'postern'] as const) {
       if (stopping()) throw new Error('interrupted');
@@ -183,7 +197,7 @@ async function main(): Promise<void> {
   if (profilerOn) for (const p of watched.filter((x) => x.target === 'postern')) toggleProfiler(p.pid);
   watched.forEach((w, i) => (rows[i]!.peakKiB = w.pid ? sample(w.pid)?.peakKiB : undefined));
   // The browser console's section (bench/console.ts), after the peaks above were read.
-  const consoleSection = renderConsoleSection(
+  const consoleSection = !wanted('console') ? '' : renderConsoleSection(
     await benchConsole(
       { cluster: cluster.c, agentConfigFile: agent.configFile, proxyPort: cluster.proxyPort, directConninfo: direct.conninfo, dbService: DB_NAME, dbUser: DB_USER, dbName: DB_NAME, role: 'bench' },
       log,
@@ -192,7 +206,7 @@ async function main(): Promise<void> {
 
   // The audit search over a million events (bench/audit-search.ts); BENCH_AUDIT_EVENTS=0 skips it.
   const auditSearch =
-    auditBenchEvents() > 0 && !stopping() ? await runAuditSearchBench(log).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })) : undefined;
+    auditBenchEvents() > 0 && !process.env.BENCH_ONLY && !stopping() ? await runAuditSearchBench(log).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) })) : undefined;
 
   const notes = [
     'Postern: psql-style client → proxy (TLS, client certificate from `postern db login`) → reverse tunnel → agent → PostgreSQL (TLS, DB Client CA certificate); every query is audited.',

@@ -1,5 +1,5 @@
 import { listMigrations } from './migrations';
-import { openPgliteStore } from './pglite-store';
+import { openPgliteStore } from './pglite/open';
 import { openPostgresStore } from './postgres-store';
 import type { OpenStoreOptions, Store } from './store';
 import { parseDatabaseUrl } from './url';

@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMaintenance } from '../src/pglite-maintenance';
+import { startMaintenance } from '../src/pglite/maintenance';
 
 // PGlite has no checkpointer and no autovacuum; the store's maintenance stands in for them.
 

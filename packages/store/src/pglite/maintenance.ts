@@ -41,7 +41,8 @@ const GROWN_TABLES = `
  *   time index and stops after a page (5 ms). So: ANALYZE a table that grew by a tenth,
  *   about 2 s at 1M events (its sample is 30,000 rows whatever the size).
  *
- * Statements queue behind PGlite's own lock, so none lands inside a transaction.
+ * Statements queue behind PGlite's own lock. PGlite has one session, shared by every
+ * connection of the store's socket, so a round waits while any of them is in a transaction.
  */
 export function startMaintenance(db: PGlite, opts: MaintenanceOptions = {}): Maintenance {
   const maxWalBytes = opts.maxWalBytes ?? 64 * 1024 * 1024;
@@ -49,6 +50,7 @@ export function startMaintenance(db: PGlite, opts: MaintenanceOptions = {}): Mai
   let stopped = false;
 
   const round = async (): Promise<void> => {
+    if (db.isInTransaction()) return;
     for (const { name } of (await db.query<{ name: string }>(GROWN_TABLES)).rows) {
       if (stopped) return;
       await db.exec(`analyze ${name}`);

@@ -20,6 +20,8 @@ const CODES = {
   'saml.deleted': { success: 'T8201I' },
   'join_token.create': { success: 'TJT00I' },
   'instance.join': { success: 'TJ002I', failure: 'TJ002E' },
+  // TPN001I is Postern's own: Teleport has no event for removing an agent.
+  'agent.delete': { success: 'TPN001I' },
   // TC000W is Postern's own: Teleport does not audit refused certificate requests.
   'cert.create': { success: 'TC000I', failure: 'TC000W' },
   'db.session.start': { success: 'TDB00I', failure: 'TDB00W' },

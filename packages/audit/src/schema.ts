@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { codeFor, type CodedEventName } from './codes';
-import { certCreate, instanceJoin, joinTokenCreate, roleCreated, roleDeleted } from './events/cluster';
+import { agentDelete, certCreate, instanceJoin, joinTokenCreate, roleCreated, roleDeleted } from './events/cluster';
 import { oidcCreated, oidcDeleted, samlCreated, samlDeleted } from './events/connector';
 import { dbSessionEnd, dbSessionMysqlInitDb, dbSessionQuery, dbSessionStart } from './events/db';
 import { userCreate, userDelete, userLogin, userUpdate } from './events/user';
@@ -22,6 +22,7 @@ const union = z.discriminatedUnion('event', [
   samlDeleted,
   joinTokenCreate,
   instanceJoin,
+  agentDelete,
   certCreate,
   dbSessionStart,
   dbSessionEnd,

@@ -17,6 +17,7 @@ describe('EVENT_CODES', () => {
     ['saml.deleted', 'T8201I', undefined],
     ['join_token.create', 'TJT00I', undefined],
     ['instance.join', 'TJ002I', 'TJ002E'],
+    ['agent.delete', 'TPN001I', undefined],
     ['cert.create', 'TC000I', 'TC000W'],
     ['db.session.start', 'TDB00I', 'TDB00W'],
     ['db.session.end', 'TDB01I', undefined],
@@ -30,7 +31,7 @@ describe('EVENT_CODES', () => {
 
   it('covers exactly the events of the schema', () => {
     expect(Object.keys(EVENT_CODES).sort()).toEqual([...AUDIT_EVENT_NAMES].sort());
-    expect(AUDIT_EVENT_NAMES).toHaveLength(17);
+    expect(AUDIT_EVENT_NAMES).toHaveLength(18);
   });
 
   it('never reuses a code', () => {

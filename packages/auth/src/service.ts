@@ -32,6 +32,7 @@ import { issueLocalHostIdentity } from './hosts/local-host-identity';
 import { join } from './hosts/join';
 import { listAgents } from './hosts/list-agents';
 import { listJoinTokens } from './hosts/list-join-tokens';
+import { removeAgent } from './hosts/remove-agent';
 import { checkLocalCredentials, localLogin, type LocalCredentials } from './login/local-login';
 import { LoginRateLimiter } from './login/rate-limiter';
 import { applyRole, applyRoleYaml, getRole, listRoles, removeRole } from './roles/manage-roles';
@@ -296,6 +297,10 @@ export class AuthService {
     requireAction(caller, 'agent', 'list');
     return listAgents(this.ctx);
   }
+  /** Forgets an offline agent and its databases (see hosts/remove-agent.ts). */
+  removeAgent(caller: Caller, id: string) {
+    return removeAgent(this.ctx, id, requireAction(caller, 'agent', 'delete').name);
+  }
   signDbServer(caller: Caller, req: { csr: string; hosts: string[]; ttl: string }) {
     return signDbServer(this.ctx, req, requireAction(caller, 'db_cert', 'create').name);
   }
@@ -327,7 +332,7 @@ export class AuthService {
   accessLookup(caller: Caller, req: api.AccessLookupRequest) {
     return accessLookup(this.ctx, requireHost(caller), req);
   }
-  /** For a proxy or agent running in this process. */
+  /** For a proxy or agent running in this process: the same host id on every start of this data dir, a new certificate. */
   localHostIdentity(role: 'proxy' | 'agent', names: { hostname: string; dnsNames: string[]; ips: string[] }) {
     return issueLocalHostIdentity(this.ctx, role, names);
   }

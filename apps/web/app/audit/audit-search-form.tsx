@@ -6,7 +6,7 @@ import { button, card, input, smallButton } from '../../lib/class-names';
 import { auditHref, FILTER_KEYS, RELATIVE_TIME, type Filters } from './audit-filters';
 
 /** Common event names to pick from; any other name can be typed. */
-const EVENTS = ['db.session.start', 'db.session.query', 'db.session.end', 'user.login', 'user.create', 'user.update', 'user.delete', 'role.created', 'role.deleted', 'cert.create', 'join_token.create', 'instance.join'];
+const EVENTS = ['db.session.start', 'db.session.query', 'db.session.end', 'user.login', 'user.create', 'user.update', 'user.delete', 'role.created', 'role.deleted', 'cert.create', 'join_token.create', 'instance.join', 'agent.delete'];
 
 const LABELS: Record<(typeof FILTER_KEYS)[number], string> = {
   since: 'Since',

@@ -32,6 +32,17 @@ export const instanceJoin = z.object({
   addr: text.optional(),
 });
 
+/** An admin removed an offline agent and the databases it had registered. */
+export const agentDelete = z.object({
+  event: z.literal('agent.delete'),
+  ...commonFields,
+  host_id: text,
+  /** The agent's name as it last registered. */
+  name: text,
+  /** The databases it had registered, removed with it. */
+  databases: z.array(text).default([]),
+});
+
 const route = z.object({
   service: text,
   protocol: text,

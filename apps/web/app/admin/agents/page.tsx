@@ -5,6 +5,7 @@ import { authService } from '../../../lib/auth-service';
 import { badge, card, table, td, th } from '../../../lib/class-names';
 import { requireAdminSession } from '../../../lib/page-session';
 import { timeAgo } from '../../../lib/relative-time';
+import { DeleteAgentButton } from './delete-agent-button';
 
 export const dynamic = 'force-dynamic';
 
@@ -28,7 +29,7 @@ function Labels({ labels }: { labels: Record<string, string> }) {
   );
 }
 
-function AgentCard({ agent, now }: { agent: AgentInfo; now: number }) {
+function AgentCard({ agent, now, canRemove }: { agent: AgentInfo; now: number; canRemove: boolean }) {
   return (
     <div className={card} data-testid={`agent-row-${agent.name}`}>
       <div className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-slate-100 px-3 py-2 text-sm">
@@ -39,6 +40,8 @@ function AgentCard({ agent, now }: { agent: AgentInfo; now: number }) {
           last heartbeat {timeAgo(agent.last_heartbeat, now)}
         </span>
         <span className="ml-auto font-mono text-xs text-slate-400">{agent.id}</span>
+        {/* A running agent registers again with its next heartbeat: only offline ones can go. */}
+        {canRemove && agent.status === 'offline' ? <DeleteAgentButton id={agent.id} name={agent.name} /> : null}
       </div>
       {agent.databases.length === 0 ? (
         <p className="px-3 py-2 text-sm text-slate-500">Serves no database.</p>
@@ -74,14 +77,17 @@ function AgentCard({ agent, now }: { agent: AgentInfo; now: number }) {
 
 export default async function AgentsPage() {
   const session = await requireAdminSession('/admin/agents', 'agent', 'list');
-  const agents = await authService().listAgents(session.caller);
+  const service = authService();
+  // Online agents first: those that went away for good are at the end, to be removed.
+  const agents = (await service.listAgents(session.caller)).sort((a, b) => Number(a.status === 'offline') - Number(b.status === 'offline'));
+  const canRemove = service.allows(session.caller, 'agent', 'delete');
   const now = Date.now();
   return (
     <section>
       <PageHeader title="Agents" />
       <div className="space-y-4" data-testid="agents-list">
         {agents.map((a) => (
-          <AgentCard key={a.id} agent={a} now={now} />
+          <AgentCard key={a.id} agent={a} now={now} canRemove={canRemove} />
         ))}
         {agents.length === 0 ? (
           <p className="text-sm text-slate-500">

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAdminAgents } from './agents';
 import { registerAdminDbSign } from './db-sign';
 import { registerAdminRoles } from './roles';
 import { registerAdminTokens } from './tokens';
@@ -13,5 +14,6 @@ export function registerAdmin(program: Command): void {
   registerAdminUsers(admin);
   registerAdminRoles(admin);
   registerAdminTokens(admin);
+  registerAdminAgents(admin);
   registerAdminDbSign(admin);
 }

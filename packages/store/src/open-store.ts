@@ -12,5 +12,5 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const url = opts.url?.trim() ? parseDatabaseUrl(opts.url.trim()) : undefined;
   // Read before opening anything, so a broken checkout fails without touching the data.
   const migrations = await listMigrations(opts.migrationsDir);
-  return url ? openPostgresStore(url, migrations) : openPgliteStore(opts.dataDir, migrations);
+  return url ? openPostgresStore(url, migrations) : openPgliteStore(opts.dataDir, migrations, { maintenanceIntervalMs: opts.pgliteMaintenanceIntervalMs });
 }

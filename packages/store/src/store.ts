@@ -16,6 +16,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** Where the migration folders are; the repository's prisma/migrations by default. */
   migrationsDir?: string;
+  /** How often the embedded store's maintenance looks (default 10 s); tests make it busy. */
+  pgliteMaintenanceIntervalMs?: number;
 }
 
 /** Runs fn once; later calls get the first call's promise. */

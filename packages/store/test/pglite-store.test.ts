@@ -75,3 +75,31 @@ describe('the embedded PGlite store', () => {
     }
   });
 });
+
+describe('the embedded PGlite store under its own maintenance', () => {
+  // PGlite has one session: maintenance statements sent to it between the Parse and Bind of
+  // a client's statement replaced that statement ("unnamed prepared statement does not exist").
+  it('runs parameterized statements while maintenance runs back to back', async () => {
+    const dataDir = await tempDataDir();
+    const store = await openStore({ dataDir, pgliteMaintenanceIntervalMs: 1 });
+    try {
+      const rounds = Array.from({ length: 20 }, async (_, r) => {
+        for (let i = 0; i < 50; i++) {
+          const rows = await store.prisma.$queryRawUnsafe<{ n: number }[]>('select $1::int + $2::int as n', r, i);
+          expect(rows).toEqual([{ n: r + i }]);
+        }
+      });
+      await Promise.all(rounds);
+      // Growth that makes each round ANALYZE, and its statements interleave with these.
+      await store.prisma.$executeRawUnsafe(
+        `insert into roles (name, spec, updated_at) select 'grow-' || i, '{"kind":"role"}'::jsonb, now() from generate_series(1, 20000) as i`,
+      );
+      await Promise.all(rounds.map(async (_, r) => {
+        for (let i = 0; i < 50; i++) expect(await store.prisma.role.count({ where: { name: { startsWith: `grow-${r + 1}` } } })).toBeGreaterThan(0);
+      }));
+    } finally {
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

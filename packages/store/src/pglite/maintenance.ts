@@ -1,4 +1,11 @@
-import type { PGlite } from '@electric-sql/pglite';
+/**
+ * What maintenance needs: one statement at a time, each complete before the next. The
+ * store gives it its pg pool (one connection to the store's thread), so a round never lands
+ * between another client's Parse and Bind or inside its transaction; tests give it a PGlite.
+ */
+export interface MaintenanceConnection {
+  query<T>(sql: string): Promise<{ rows: T[] }>;
+}
 
 export interface MaintenanceOptions {
   /** How often to look. Default 10 s. */
@@ -41,22 +48,22 @@ const GROWN_TABLES = `
  *   time index and stops after a page (5 ms). So: ANALYZE a table that grew by a tenth,
  *   about 2 s at 1M events (its sample is 30,000 rows whatever the size).
  *
- * Statements queue behind PGlite's own lock. PGlite has one session, shared by every
- * connection of the store's socket, so a round waits while any of them is in a transaction.
+ * PGlite has one session. Statements sent straight to it from its thread could land
+ * between the messages of a socket client's statement (replacing its unnamed prepared
+ * statement) or inside its transaction, so they go through the store's own connection.
  */
-export function startMaintenance(db: PGlite, opts: MaintenanceOptions = {}): Maintenance {
+export function startMaintenance(db: MaintenanceConnection, opts: MaintenanceOptions = {}): Maintenance {
   const maxWalBytes = opts.maxWalBytes ?? 64 * 1024 * 1024;
   let running: Promise<void> | undefined;
   let stopped = false;
 
   const round = async (): Promise<void> => {
-    if (db.isInTransaction()) return;
     for (const { name } of (await db.query<{ name: string }>(GROWN_TABLES)).rows) {
       if (stopped) return;
-      await db.exec(`analyze ${name}`);
+      await db.query(`analyze ${name}`);
     }
     const wal = (await db.query<{ bytes: number }>(WAL_SINCE_CHECKPOINT)).rows[0]?.bytes ?? 0;
-    if (wal >= maxWalBytes && !stopped) await db.exec('checkpoint');
+    if (wal >= maxWalBytes && !stopped) await db.query('checkpoint');
   };
   const tick = (): Promise<void> => {
     if (stopped) return Promise.resolve();

@@ -18,7 +18,6 @@ export interface PgliteThreadData {
 export type PgliteThreadReport =
   | { type: 'ready'; migrationsApplied: string[] }
   | { type: 'failed'; code: StoreErrorCode; message: string }
-  | { type: 'warning'; message: string }
   | { type: 'stopped' };
 
 /** From the process to the store's thread. */

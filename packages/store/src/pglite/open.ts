@@ -10,6 +10,7 @@ import { lockDataDir } from '../lock-file';
 import type { Migration } from '../migrations';
 import { once } from '../store';
 import type { Store } from '../store';
+import { startMaintenance } from './maintenance';
 import type { PgliteThreadCommand, PgliteThreadData, PgliteThreadReport } from './messages';
 
 // Linux's limit for a Unix socket path is 107 bytes; macOS's 103.
@@ -37,10 +38,6 @@ async function socketFolder(root: string): Promise<{ dir: string; remove: () => 
 /** Starts the store's thread and resolves when it serves, or rejects with its StoreError. */
 function startThread(data: PgliteThreadData): Promise<{ worker: Worker; migrationsApplied: string[] }> {
   const worker = new Worker(new URL('./thread.mjs', import.meta.url), { workerData: data });
-  // Warnings (failed maintenance) come for as long as the thread runs.
-  worker.on('message', (m: PgliteThreadReport) => {
-    if (m.type === 'warning') process.emitWarning(m.message);
-  });
   return new Promise((resolvePromise, reject) => {
     const onMessage = (m: PgliteThreadReport) => {
       if (m.type === 'ready') {
@@ -78,7 +75,7 @@ async function stopThread(worker: Worker): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function openPgliteStore(dataDir: string, migrations: Migration[]): Promise<Store> {
+export async function openPgliteStore(dataDir: string, migrations: Migration[], opts: { maintenanceIntervalMs?: number } = {}): Promise<Store> {
   const root = resolve(dataDir);
   const storeDir = join(root, 'store');
   // The store holds sealed CA keys and password hashes: owner only.
@@ -104,6 +101,12 @@ export async function openPgliteStore(dataDir: string, migrations: Migration[]):
     // As for a shared PostgreSQL: an idle connection that breaks must not crash the process.
     pool.on('error', () => {});
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+    // Checkpoints and ANALYZE, which PGlite has no background process for; through the
+    // pool, so they queue with every other statement (see maintenance.ts).
+    const maintenance = startMaintenance(pool, {
+      ...(opts.maintenanceIntervalMs ? { intervalMs: opts.maintenanceIntervalMs } : {}),
+      onError: (err) => process.emitWarning(`store maintenance failed (tried again later): ${reasonOf(err)}`),
+    });
     const openedPool = pool;
     const openedSocket = socket;
     return {
@@ -112,6 +115,7 @@ export async function openPgliteStore(dataDir: string, migrations: Migration[]):
       migrationsApplied: started.migrationsApplied,
       close: once(async () => {
         try {
+          await maintenance.stop();
           await prisma.$disconnect();
           await openedPool.end();
         } finally {

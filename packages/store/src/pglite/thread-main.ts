@@ -7,7 +7,6 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { StoreError, reasonOf } from '../errors';
 import { applyMigrations } from '../migrate';
 import type { MigrationConnection, MigrationTx } from '../migrate';
-import { startMaintenance } from './maintenance';
 import type { PgliteThreadCommand, PgliteThreadData, PgliteThreadReport } from './messages';
 
 /**
@@ -32,7 +31,7 @@ function migrationConnection(db: PGlite): MigrationConnection {
   return { transaction: (fn) => db.transaction((tx) => fn(wrap(tx))) };
 }
 
-async function open(): Promise<{ db: PGlite; server: PGLiteSocketServer; stopMaintenance: () => Promise<void> }> {
+async function open(): Promise<{ db: PGlite; server: PGLiteSocketServer }> {
   let db: PGlite;
   try {
     // Extensions the migrations create must be loaded on every open, not only the first:
@@ -43,16 +42,12 @@ async function open(): Promise<{ db: PGlite; server: PGLiteSocketServer; stopMai
   }
   try {
     const migrationsApplied = await applyMigrations(migrationConnection(db), data.migrations, { advisoryLock: false });
-    // Checkpoints and ANALYZE, which PGlite has no background process for.
-    const maintenance = startMaintenance(db, {
-      onError: (err) => report({ type: 'warning', message: `store maintenance failed (tried again later): ${reasonOf(err)}` }),
-    });
     // A socket left by a process that died: the data-dir lock says nobody else serves it.
     await rm(data.socketPath, { force: true });
     const server = new PGLiteSocketServer({ db, path: data.socketPath, maxConnections: data.maxConnections });
     await server.start();
     report({ type: 'ready', migrationsApplied });
-    return { db, server, stopMaintenance: () => maintenance.stop() };
+    return { db, server };
   } catch (err) {
     await db.close().catch(() => {});
     throw err;
@@ -65,7 +60,6 @@ try {
     if (m.type !== 'stop') return;
     void (async () => {
       try {
-        await opened.stopMaintenance();
         await opened.server.stop();
         await opened.db.close();
         await rm(data.socketPath, { force: true });

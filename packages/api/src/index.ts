@@ -1,6 +1,7 @@
 export * from './common';
 export * from './auth';
 export * from './databases';
+export * from './audit-chain';
 export * from './hosts';
 export * from './admin';
 export * from './console';

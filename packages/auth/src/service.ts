@@ -10,6 +10,7 @@ import path from 'node:path';
 import { storeAuditSink } from './audit/record';
 import { receiveAuditEvents } from './audit/receive-events';
 import { exportAuditEvents, getAuditEvent, searchAuditEvents } from './audit/search-events';
+import { verifyAuditChain, type VerifyProgress } from './audit/verify-chain';
 import { writeAdminIdentity } from './bootstrap/admin-identity';
 import { ensureAuthorities } from './bootstrap/ensure-authorities';
 import { ensureFirstAdmin } from './bootstrap/ensure-first-admin';
@@ -317,6 +318,11 @@ export class AuthService {
   exportAuditEvents(caller: Caller, q: api.AuditExportQuery) {
     requireAction(caller, 'audit', 'list');
     return exportAuditEvents(this.ctx, q);
+  }
+  /** Checks the audit chain (docs/audit-chain.md); `verify` on `audit`, which only admin has by default. */
+  verifyAuditChain(caller: Caller, q: api.AuditVerifyQuery = {}, onProgress?: (p: VerifyProgress) => void) {
+    requireAction(caller, 'audit', 'verify');
+    return verifyAuditChain(this.ctx, { ...q, ...(onProgress ? { onProgress } : {}) });
   }
 
   // --- hosts ---

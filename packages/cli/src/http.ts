@@ -30,7 +30,7 @@ interface RawResponse {
   body: string;
 }
 
-function send(target: ApiTarget, method: string, path: string, body?: string): Promise<RawResponse> {
+function send(target: ApiTarget, method: string, path: string, body?: string, timeoutMs = 30_000): Promise<RawResponse> {
   const url = new URL(API_PREFIX + path, target.url);
   const lib = url.protocol === 'https:' ? https : http;
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -42,7 +42,7 @@ function send(target: ApiTarget, method: string, path: string, body?: string): P
       {
         method,
         headers,
-        timeout: 30_000,
+        timeout: timeoutMs,
         ...(url.protocol === 'https:' ? { ca: target.ca, rejectUnauthorized: !target.insecure } : {}),
       },
       (res) => {
@@ -52,7 +52,7 @@ function send(target: ApiTarget, method: string, path: string, body?: string): P
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
     req.on('error', (err: NodeJS.ErrnoException) => {
       const why =
         err.code === 'ECONNREFUSED'
@@ -76,8 +76,9 @@ export async function callApi<S extends z.ZodType>(
   path: string,
   schema: S | null,
   body?: unknown,
+  opts: { timeoutMs?: number } = {},
 ): Promise<z.infer<S>> {
-  const res = await send(target, method, path, body === undefined ? undefined : JSON.stringify(body));
+  const res = await send(target, method, path, body === undefined ? undefined : JSON.stringify(body), opts.timeoutMs);
   let json: unknown = undefined;
   if (res.body.length > 0) {
     try {

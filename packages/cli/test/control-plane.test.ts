@@ -250,6 +250,7 @@ spec:
 
     // Export pages through everything, oldest first, as JSON lines.
     const exported = await c.postern(['audit', 'export'], { home: admin });
+    expect(exported.code, exported.stderr).toBe(0);
     const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { time: string });
     expect(lines.length).toBeGreaterThan(10);
     expect([...lines].sort((a, b) => a.time.localeCompare(b.time))).toEqual(lines);

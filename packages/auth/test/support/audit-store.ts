@@ -14,6 +14,8 @@ export interface AuditStore {
   store: Store;
   reader: AuditReader;
   audit: AuditBatcher;
+  /** postgres://… of the store on PostgreSQL, for a second replica on the same database. */
+  url?: string;
   cleanup(): Promise<void>;
 }
 
@@ -22,10 +24,11 @@ export interface AuditBackend {
   open(): Promise<AuditStore>;
 }
 
-async function withAudit(store: Store, cleanup: () => Promise<void>): Promise<AuditStore> {
+async function withAudit(store: Store, cleanup: () => Promise<void>, url?: string): Promise<AuditStore> {
   const audit = new AuditBatcher(storeAuditSink(store), { maxBatch: 5_000 });
   return {
     store,
+    ...(url ? { url } : {}),
     audit,
     reader: { store, audit },
     async cleanup() {
@@ -58,8 +61,9 @@ export const auditBackends: AuditBackend[] = [
       };
       try {
         await server.query('create database postern_store');
-        const store = await openStore({ url: server.superuserUrl.replace(/\/postgres$/, '/postern_store'), dataDir });
-        return withAudit(store, stop);
+        const url = server.superuserUrl.replace(/\/postgres$/, '/postern_store');
+        const store = await openStore({ url, dataDir });
+        return withAudit(store, stop, url);
       } catch (err) {
         await stop();
         throw err;

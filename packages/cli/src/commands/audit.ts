@@ -1,4 +1,4 @@
-import { auditSearchResponse } from '@postern/api';
+import { auditSearchResponse, auditVerifyResponse, type AuditVerifyResponse } from '@postern/api';
 import type { Command } from 'commander';
 import { CliError } from '../errors';
 import { callApi } from '../http';
@@ -49,7 +49,7 @@ function withFilters(cmd: Command): Command {
 }
 
 export function registerAudit(program: Command): void {
-  const audit = program.command('audit').description('search and export the audit log (needs a role that allows it)');
+  const audit = program.command('audit').description('search, export and verify the audit log (needs a role that allows it)');
   withFilters(audit.command('search').description('search the audit log, newest first'))
     .option('--limit <n>', 'at most this many events', '50')
     .option('--format <format>', 'table or json', 'table')
@@ -69,10 +69,72 @@ export function registerAudit(program: Command): void {
         ),
       );
     });
+  audit
+    .command('verify')
+    .description('check the audit chain: that no stored event was changed, removed or added behind Postern (needs verify on audit: admin)')
+    .option('--format <format>', 'text or json', 'text')
+    .option('--anchor <hash>', 'a head hash written down earlier: checks that the chain still contains it')
+    .addHelpText(
+      'after',
+      `
+Exits 0 when the chain is intact, 1 when it is broken (the message names the batch and
+what mismatched) or the anchor is missing. Intact, it prints the head hash: keep it
+outside Postern (a ticket, a log, paper); the most recent events can only be proven
+against such an anchor, since whoever can rewrite the store could rebuild its end.
+See docs/audit-chain.md.`,
+    )
+    .action(async (opts: { format: string; anchor?: string }) => {
+      if (opts.format !== 'text' && opts.format !== 'json') throw new CliError('--format: text or json');
+      if (opts.anchor !== undefined && !/^[0-9a-fA-F]{64}$/.test(opts.anchor)) {
+        throw new CliError('--anchor: the 64-hex-digit head hash printed by an earlier `postern audit verify`');
+      }
+      const p = requireProfile();
+      // The server checks the whole log in one request: say so while it works.
+      if (opts.format === 'text') process.stderr.write('Verifying the audit chain (a large log takes a while)…\n');
+      const query = opts.anchor ? `?anchor=${opts.anchor.toLowerCase()}` : '';
+      const res = await callApi(apiTargetFor(p), 'GET', `/audit/verify${query}`, auditVerifyResponse, undefined, { timeoutMs: 30 * 60_000 });
+      if (opts.format === 'json') {
+        console.log(json(res));
+      } else {
+        console.log(verifyText(res));
+      }
+      if (!res.intact) {
+        throw new CliError(
+          res.problem?.kind === 'anchor_missing'
+            ? `the audit chain does not contain the anchor ${opts.anchor}`
+            : `the audit chain is broken: ${res.problem?.message ?? 'no details'}`,
+        );
+      }
+    });
   withFilters(audit.command('export').description('every matching event as JSON lines on stdout, oldest first')).action(async (opts: Filters) => {
     const p = requireProfile();
     // The server pages through the store and streams JSON lines (one event per line, as
     // JSON.stringify writes them); they are copied to stdout as they arrive.
     await streamApi(apiTargetFor(p), `/audit/export?${filterParams(opts)}`, process.stdout);
   });
+}
+
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : one.endsWith('h') ? 'es' : 's'}`;
+
+/** The verification result for a person. */
+export function verifyText(res: AuditVerifyResponse): string {
+  const lines: string[] = [];
+  const span = res.first_event_time ? `, from ${res.first_event_time} to ${res.last_event_time}` : '';
+  if (res.intact) {
+    lines.push(`The audit chain is intact: ${count(res.events, 'event')} in ${count(res.batches, 'batch')}${span}.`);
+  } else {
+    const p = res.problem!;
+    lines.push(p.kind === 'anchor_missing' ? 'The audit chain does not contain the anchor.' : 'The audit chain is BROKEN.');
+    lines.push(p.message);
+    if (p.seq !== undefined) lines.push(`Batch:  ${p.seq} (event ids ${p.first_id}–${p.last_id}, ${p.events_stored} events written ${p.written_at})`);
+    if (p.events_found !== undefined) lines.push(`Found:  ${count(p.events_found, 'event')}${p.first_time ? `, from ${p.first_time} to ${p.last_time}` : ''}`);
+    if (p.event_id) lines.push(`Event:  id ${p.event_id}, uid ${p.event_uid}, time ${p.event_time}`);
+    lines.push(`Checked before it: ${count(res.events, 'event')} in ${count(res.batches, 'batch')}${span}.`);
+  }
+  if (res.anchor) lines.push(res.anchor.found ? `Anchor: ${res.anchor.hash} is batch ${res.anchor.seq}: the log up to it is unchanged.` : `Anchor: ${res.anchor.hash} is not in the chain.`);
+  if (res.head) {
+    lines.push(`Head:   ${res.head.hash} (batch ${res.head.seq}, written ${res.head.written_at})`);
+    if (res.intact) lines.push('Keep the head hash outside Postern; `postern audit verify --anchor HASH` later proves nothing up to it was rewritten.');
+  }
+  return lines.join('\n');
 }

@@ -475,4 +475,32 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
     // Append-only: updates are refused (audit-append-only.test.ts covers this in depth).
     await expect(prisma.auditEvent.update({ where: { id: created.id }, data: { code: 'X' } })).rejects.toThrow(/append-only/);
   },
+
+  async AuditChain(prisma) {
+    // Written by the audit sink in SQL (packages/auth/src/audit/record.ts); created here
+    // directly only to check the columns. The seq comes from the sequence.
+    const data = {
+      firstId: 9_007_199_254_740_993n,
+      lastId: 9_007_199_254_741_993n,
+      events: 1000,
+      digest: 'a'.repeat(64),
+      prevHash: '0'.repeat(64),
+      hash: 'b'.repeat(64),
+      createdAt: at('2024-11-12T13:14:15.202Z'),
+    };
+    expectEveryScalar('AuditChain', data, ['seq']);
+    const created = await prisma.auditChain.create({ data });
+    expect(typeof created.seq).toBe('bigint');
+    expect(await prisma.auditChain.findUniqueOrThrow({ where: { seq: created.seq } })).toEqual({ ...data, seq: created.seq });
+
+    const before = new Date();
+    const next = await prisma.auditChain.create({ data: { firstId: 1n, lastId: 1n, events: 1, digest: 'c', prevHash: data.hash, hash: 'd' } });
+    expect(next.seq).toBeGreaterThan(created.seq);
+    expectRecent(next.createdAt, before);
+    await expectUniqueViolation(prisma.auditChain.create({ data: { ...data, seq: created.seq } }));
+
+    // Append-only, like audit_events (packages/auth/test/audit-chain.test.ts: TRUNCATE too).
+    await expect(prisma.auditChain.update({ where: { seq: created.seq }, data: { events: 1 } })).rejects.toThrow(/audit_chain is append-only: UPDATE/);
+    await expect(prisma.auditChain.delete({ where: { seq: created.seq } })).rejects.toThrow(/audit_chain is append-only: DELETE/);
+  },
 };

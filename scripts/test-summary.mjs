@@ -12,8 +12,9 @@ function load(file) {
 }
 
 function vitestCounts(report) {
-  // A file that failed to load has no tests in the counts: count it as a failure.
-  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+  // A file that failed to load, or whose beforeAll failed (its tests then count as
+  // skipped), has no failed test in the counts: count the file as a failure.
+  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
   return { passed: report.numPassedTests, failed: report.numFailedTests + brokenFiles, skipped: report.numPendingTests + (report.numTodoTests ?? 0) };
 }
 

@@ -101,17 +101,20 @@ async function startParts(loaded: LoadedConfig, parts: Part[]): Promise<Record<s
 
   const first = await web.auth.firstAdminLink();
   const loginTarget = config.proxy.enabled ? config.proxy.public_addr : web.url;
-  console.log(`Postern is running (cluster ${config.cluster_name}, data in ${loaded.dataDir}).`);
-  console.log(`  Web UI and API: ${web.publicUrl}`);
-  if (proxyAddr) console.log(`  Proxy:          ${proxyAddr} (PostgreSQL, agents, HTTPS), ${addresses.mysql} (MySQL)`);
+  // One write: whoever reads this output sees the whole summary at once, not half of it.
+  const summary: string[] = [];
+  summary.push(`Postern is running (cluster ${config.cluster_name}, data in ${loaded.dataDir}).`);
+  summary.push(`  Web UI and API: ${web.publicUrl}`);
+  if (proxyAddr) summary.push(`  Proxy:          ${proxyAddr} (PostgreSQL, agents, HTTPS), ${addresses.mysql} (MySQL)`);
   // The databases the agent of this process serves; remote agents' show in `postern db ls`.
-  if (config.agent.enabled) for (const line of databaseSummaryLines(configured, addresses.demo)) console.log(line);
-  console.log(`  Host CA:        ${hostCaFile} (sha256:${certificateFingerprint(hostCa)})`);
-  console.log(`  Sign in:        postern login --proxy ${loginTarget}${config.proxy.enabled ? ` --ca-file ${hostCaFile}` : ''} --user NAME`);
+  if (config.agent.enabled) summary.push(...databaseSummaryLines(configured, addresses.demo));
+  summary.push(`  Host CA:        ${hostCaFile} (sha256:${certificateFingerprint(hostCa)})`);
+  summary.push(`  Sign in:        postern login --proxy ${loginTarget}${config.proxy.enabled ? ` --ca-file ${hostCaFile}` : ''} --user NAME`);
   if (first) {
-    console.log(`  First admin:    open ${first.url}`);
-    console.log(`                  to set the password of user "${first.user}" (link valid until ${first.expires.toISOString()})`);
+    summary.push(`  First admin:    open ${first.url}`);
+    summary.push(`                  to set the password of user "${first.user}" (link valid until ${first.expires.toISOString()})`);
   }
+  console.log(summary.join('\n'));
   log.debug({ parts: parts.map((p) => p.name) }, 'parts started');
   return addresses;
 }

@@ -28,12 +28,16 @@ function waitForReady(child: ChildProcess, logs: { text: string }, timeoutMs: nu
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`postern start was not ready within ${timeoutMs} ms:\n${logs.text}`)), timeoutMs);
     const onData = () => {
-      if (logs.text.includes('"msg":"postern ready"')) {
+      const ready = /^.*"msg":"postern ready".*$/m.exec(logs.text)?.[0];
+      // A process with web prints its summary on stdout (one write) before it logs ready
+      // on stderr, but the two pipes may be read in either order.
+      if (ready && (!ready.includes('"web":') || logs.text.includes('Postern is running'))) {
         clearTimeout(timer);
         resolve();
       }
     };
     child.stderr?.on('data', onData);
+    child.stdout?.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`postern start exited with ${code} before it was ready:\n${logs.text}`));

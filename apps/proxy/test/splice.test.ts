@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { splice } from '../src/splice';
 
@@ -70,6 +71,29 @@ describe('splice', () => {
       user.once('close', r);
       user.resume();
     });
+  });
+
+  it('does not end a side again once it has ended (a client socket ends itself when its client hangs up)', async () => {
+    // Streams that stay open after ending, as a TLS socket does until its close completes.
+    const side = () => new Duplex({ autoDestroy: false, read() {}, write: (_c, _e, cb) => cb() });
+    const client = side();
+    const upstream = side();
+    const late: boolean[] = [];
+    const end = client.end.bind(client);
+    client.end = ((...args: Parameters<Duplex['end']>) => {
+      late.push(client.writableEnded);
+      return end(...args);
+    }) as Duplex['end'];
+    const done = splice(client, upstream);
+    // The client hangs up, and its socket ends its own side (no half-open)…
+    client.push(null);
+    client.end();
+    await new Promise((r) => setImmediate(r));
+    expect(upstream.writableEnded).toBe(true);
+    // …before the agent's end arrives: nothing is left to end.
+    upstream.push(null);
+    await done;
+    expect(late).toEqual([false]);
   });
 
   it('pauses a fast source while its destination cannot keep up', async () => {

@@ -94,3 +94,4 @@ export { readNext, readChunk, ReadTimeoutError, type UnitSource } from './io/rea
 export { parseDatabaseAddress, formatAddress, InvalidAddressError, type DatabaseAddress } from './net/address';
 export { withDeadline } from './net/deadline';
 export { clientTlsContext, keepSession, resumableSession, type ClientTlsMaterial } from './net/tls-context';
+export { checkServerNameCheaply } from './net/server-identity';

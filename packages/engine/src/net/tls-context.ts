@@ -5,6 +5,16 @@ const MAX_CONTEXTS = 256;
 
 const contexts = new Map<string, tls.SecureContext>();
 
+/**
+ * OpenSSL's default key exchange groups with P-256 moved to the front. A TLS 1.3 client
+ * sends a key share for its first group only, X25519 by default; PostgreSQL takes just
+ * the one curve of its ssl_ecdh_curve, prime256v1 (P-256) unless configured otherwise, so
+ * every connection began with a HelloRetryRequest: an X25519 key made for nothing, a
+ * second ClientHello and one more round trip to the database. P-256 first goes straight
+ * through; servers that prefer another group still get it, with one retry as before.
+ */
+const DATABASE_GROUPS = 'P-256:X25519:X448:P-521:P-384:ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192';
+
 export interface ClientTlsMaterial {
   /** PEM CA bundle that signed the database server's certificate. */
   caPem: string;
@@ -26,7 +36,7 @@ export function clientTlsContext(m: ClientTlsMaterial): tls.SecureContext {
   const id = `${m.caPem}\u0000${m.certPem}`;
   const hit = contexts.get(id);
   if (hit && (hit as CachedContext).keyPem === m.keyPem) return hit;
-  const ctx = tls.createSecureContext({ ca: m.caPem, cert: m.certPem, key: m.keyPem, minVersion: 'TLSv1.2' }) as CachedContext;
+  const ctx = tls.createSecureContext({ ca: m.caPem, cert: m.certPem, key: m.keyPem, minVersion: 'TLSv1.2', ecdhCurve: DATABASE_GROUPS }) as CachedContext;
   ctx.keyPem = m.keyPem;
   contexts.delete(id);
   contexts.set(id, ctx);

@@ -2,7 +2,7 @@ import { connect as connectTcpSocket, isIP } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as connectTlsSocket } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { clientTlsContext } from '@postern/engine';
+import { checkServerNameCheaply, clientTlsContext } from '@postern/engine';
 import type { DatabaseTarget, DbClientCredentials } from '@postern/engine';
 import { readChunk } from '../io/read-frame';
 import { EncryptionResponse } from '../protocol/codes';
@@ -94,6 +94,7 @@ function startTls(tcp: Socket, target: DatabaseEndpoint, address: DatabaseAddres
       // PostgreSQL 17+ checks it when offered; older servers ignore it.
       ALPNProtocols: ['postgresql'],
     });
+    checkServerNameCheaply(socket);
     const timer = setTimeout(() => fail(new Error('the TLS handshake did not finish in time')), Math.max(0, deadline - Date.now()));
     function fail(err: Error): void {
       clearTimeout(timer);

@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { readFrame, ReadTimeoutError } from '../io/read-frame';
 import { parseBackendMessage } from '../protocol/backend';
 import { ProtocolError } from '../protocol/errors';
-import { MessageFramer } from '../protocol/framer';
+import { MessageFramer, type Frame } from '../protocol/framer';
 import { serialize } from '../protocol/serializer';
 import { SqlState } from '../protocol/sqlstate';
 import { SessionFailure } from './failure';
@@ -27,7 +27,7 @@ export interface ServerStartupResult {
  * Sends the StartupMessage and follows the server until its first ReadyForQuery. Only
  * certificate authentication is expected (AuthenticationOk right away); from there on
  * every message (ParameterStatus, BackendKeyData, notices, ReadyForQuery) is forwarded
- * to the client as received.
+ * to the client unchanged and in order.
  */
 export async function completeServerStartup(
   server: TLSSocket,
@@ -40,8 +40,39 @@ export async function completeServerStartup(
   let authenticated = false;
   server.write(serialize.startupMessage(params));
 
-  for (;;) {
-    const frame = await readServerFrame(server, framer, opts.deadline, where);
+  // What the client is owed goes out in one write per chunk the server sent, not one per
+  // message: a server answers a startup with some twenty messages in one go (parameter
+  // statuses, BackendKeyData, ReadyForQuery), and each write was an HTTP/2 DATA frame here
+  // and, at the proxy, a JavaScript callback, a TLS record and a send() towards the client.
+  const owed: Buffer[] = [];
+  const pay = (): void => {
+    if (owed.length === 0) return;
+    client.write(owed.length === 1 ? owed[0]! : Buffer.concat(owed));
+    owed.length = 0;
+  };
+  try {
+    for (;;) {
+      let frame = nextBuffered(framer, where);
+      if (!frame) {
+        pay();
+        frame = await readServerFrame(server, framer, opts.deadline, where);
+      }
+      if (handle(frame)) {
+        // The client learns of the session only once it is audited (onReady throws if it cannot be).
+        opts.onReady();
+        owed.push(frame.raw);
+        pay();
+        return { leftover: framer.remainder() };
+      }
+    }
+  } catch (err) {
+    // What came before the failure reaches the client first, as it did message by message.
+    pay();
+    throw err;
+  }
+
+  /** One server message; true at the first ReadyForQuery. */
+  function handle(frame: Frame): boolean {
     const message = parseBackendMessage(frame);
     switch (message.type) {
       case 'authentication':
@@ -64,16 +95,25 @@ export async function completeServerStartup(
         break;
       case 'readyForQuery':
         if (!authenticated) throw unexpected(where, 'ReadyForQuery before authentication');
-        opts.onReady();
-        client.write(frame.raw);
-        return { leftover: framer.remainder() };
+        return true;
       case 'noticeResponse':
       case 'negotiateProtocolVersion':
         break;
       default:
         if (!authenticated) throw unexpected(where, `a message of type '${String.fromCharCode(frame.code)}' before authentication`);
     }
-    if (authenticated) client.write(frame.raw);
+    if (authenticated) owed.push(frame.raw);
+    return false;
+  }
+}
+
+/** A message already buffered, without waiting; a malformed one fails as readServerFrame says. */
+function nextBuffered(framer: MessageFramer, where: string): Frame | undefined {
+  try {
+    return framer.next();
+  } catch (err) {
+    if (err instanceof ProtocolError) throw unexpected(where, err.message);
+    throw err;
   }
 }
 

@@ -113,6 +113,14 @@ describe('PostgresEngine refusing sessions', () => {
     expect(result.stdout.trim()).toBe('7');
   });
 
+  it('refuses a database whose certificate does not name the address it is reached at', async () => {
+    // 127.1 reaches 127.0.0.1, but TLS takes it for a host name, which the certificate does not carry.
+    h.config.database = { ...h.config.database, uri: `127.1:${h.db.port}` };
+    const result = await h.psql('select 1');
+    expect(result.stderr).toMatch(/TLS with database demo at 127\.1:\d+ failed: Hostname\/IP does not match certificate's altnames: Host: 127\.1\. is not in the cert's altnames/);
+    expect((await refusedStart()).error).toMatch(/does not match certificate's altnames/);
+  });
+
   it('refuses to start a session it cannot audit', async () => {
     h.config.auditFails = (draft) => draft.event === 'db.session.start';
     const result = await h.psql('select 1');

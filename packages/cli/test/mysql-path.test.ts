@@ -1,14 +1,12 @@
 import net from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, run, startMariadb, type TestMariadb } from '@postern/testing';
+import { run, type TestMariadb } from '@postern/testing';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeSignup } from './helpers/api';
-import { newJoinToken } from './helpers/agent';
-import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
+import { type Cluster } from './helpers/cluster';
+import { startMysqlStack, type MysqlStack } from './helpers/mysql-stack';
 
-const PASSWORD = 'correct horse battery staple';
 
 /** The version string in a MySQL server greeting (HandshakeV10), read off the wire. */
 function greetingVersion(port: number): Promise<string> {
@@ -28,9 +26,9 @@ function greetingVersion(port: number): Promise<string> {
  * MariaDB whose users log in by certificate subject (REQUIRE SUBJECT).
  */
 describe('native MySQL/MariaDB access through proxy and agent', () => {
+  let stack: MysqlStack;
   let c: Cluster;
   let db: TestMariadb;
-  let agent: PosternProcess;
   let mysqlPort: number;
   let alice: string;
   let env: NodeJS.ProcessEnv;
@@ -42,50 +40,9 @@ describe('native MySQL/MariaDB access through proxy and agent', () => {
     mysql.createConnection({ host: '127.0.0.1', port: mysqlPort, user: 'alice', database: 'app', ssl, ...opts });
 
   beforeAll(async () => {
-    const proxyPort = await freePort();
-    mysqlPort = await freePort();
-    c = await startCluster({
-      auth: { second_factor: 'off' },
-      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${mysqlPort}`, public_addr: `localhost:${proxyPort}` },
-    });
-    const ok = async (args: string[]) => {
-      const r = await c.postern([...args, '--config', c.configFile]);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
-    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
-    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
-    db = await startMariadb({ tls: { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') } });
-    await db.query("create database app; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'; grant all on other.* to alice@'%'; create database other");
-
-    agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), {
-      cluster_name: 'test',
-      data_dir: path.join(c.root, 'agent-data'),
-      web: { enabled: false },
-      proxy: { enabled: false },
-      agent: {
-        enabled: true,
-        proxy_addr: `localhost:${proxyPort}`,
-        join_token: await newJoinToken(c),
-        databases: [{ name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${db.port}`, labels: { env: 'dev' } }],
-      },
-    });
-
-    const role = path.join(c.root, 'dev.yaml');
-    writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
-    await ok(['admin', 'roles', 'apply', '-f', role]);
-    const added = await ok(['admin', 'users', 'add', 'alice', '--roles', 'dev', '--traits', 'db_users=alice']);
-    await completeSignup(c.url, /(https?:\/\/\S+\/signup\/\S+)/.exec(added)![1]!, PASSWORD);
-    alice = c.newHome();
-    env = { ...process.env, POSTERN_HOME: alice, HOME: alice };
-    const login = await c.postern(['login', '--proxy', `localhost:${proxyPort}`, '--ca-file', path.join(c.dataDir, 'host-ca.pem'), '--user', 'alice', '--password-stdin'], {
-      input: PASSWORD,
-      home: alice,
-      env,
-    });
-    expect(login.code, login.stderr).toBe(0);
-    const dbLogin = await c.postern(['db', 'login', 'shop', '--db-user', 'alice', '--db-name', 'app'], { home: alice, env });
-    expect(dbLogin.code, dbLogin.stderr).toBe(0);
+    stack = await startMysqlStack();
+    ({ c, db, mysqlPort, alice } = stack);
+    env = stack.env;
     ssl = {
       ca: readFileSync(path.join(alice, 'keys', 'cas', 'host.pem'), 'utf8'),
       cert: readFileSync(path.join(alice, 'keys', 'db', 'shop.crt'), 'utf8'),
@@ -95,9 +52,7 @@ describe('native MySQL/MariaDB access through proxy and agent', () => {
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await c?.stop();
-    await db?.stop();
+    await stack?.stop();
   });
 
   it('greets clients with the database’s real version', async () => {

@@ -1,0 +1,89 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, startMariadb, type TestMariadb } from '@postern/testing';
+import { completeSignup } from './api';
+import { newJoinToken } from './agent';
+import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './cluster';
+
+const PASSWORD = 'correct horse battery staple';
+
+export interface MysqlStack {
+  c: Cluster;
+  db: TestMariadb;
+  agent: PosternProcess;
+  /** The proxy's MySQL port (proxy.mysql_listen). */
+  mysqlPort: number;
+  /** alice's POSTERN_HOME, logged in, with `postern db login shop` done. */
+  alice: string;
+  env: NodeJS.ProcessEnv;
+  stop(): Promise<void>;
+}
+
+/**
+ * What the MySQL tests share: a cluster process (web + proxy with its MySQL port), a real
+ * MariaDB with the certificate `postern admin db sign` wrote and a user alice that logs in
+ * by certificate subject (databases app and other), an agent process serving it as `shop`,
+ * and alice signed up, logged in and with `postern db login shop --db-name app` done.
+ * Stops whatever it started when a step fails.
+ */
+export async function startMysqlStack(): Promise<MysqlStack> {
+  const started: { stop(): Promise<unknown> }[] = [];
+  const stop = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+  };
+  try {
+    const proxyPort = await freePort();
+    const mysqlPort = await freePort();
+    const c = await startCluster({
+      auth: { second_factor: 'off' },
+      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${mysqlPort}`, public_addr: `localhost:${proxyPort}` },
+    });
+    started.push(c);
+    const ok = async (args: string[]) => {
+      const r = await c.postern([...args, '--config', c.configFile]);
+      if (r.code !== 0) throw new Error(`postern ${args.join(' ')} exited with ${r.code}:\n${r.stderr}`);
+      return r.stdout;
+    };
+    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
+    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
+    const db = await startMariadb({ tls: { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') } });
+    started.push(db);
+    await db.query(
+      "create database app; create database other; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'; grant all on other.* to alice@'%'",
+    );
+
+    const agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), {
+      cluster_name: 'test',
+      data_dir: path.join(c.root, 'agent-data'),
+      web: { enabled: false },
+      proxy: { enabled: false },
+      agent: {
+        enabled: true,
+        proxy_addr: `localhost:${proxyPort}`,
+        join_token: await newJoinToken(c),
+        databases: [{ name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${db.port}`, labels: { env: 'dev' } }],
+      },
+    });
+    started.push(agent);
+
+    const role = path.join(c.root, 'dev.yaml');
+    writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
+    await ok(['admin', 'roles', 'apply', '-f', role]);
+    const added = await ok(['admin', 'users', 'add', 'alice', '--roles', 'dev', '--traits', 'db_users=alice']);
+    await completeSignup(c.url, /(https?:\/\/\S+\/signup\/\S+)/.exec(added)![1]!, PASSWORD);
+    const alice = c.newHome();
+    const env = { ...process.env, POSTERN_HOME: alice, HOME: alice };
+    const login = await c.postern(['login', '--proxy', `localhost:${proxyPort}`, '--ca-file', path.join(c.dataDir, 'host-ca.pem'), '--user', 'alice', '--password-stdin'], {
+      input: PASSWORD,
+      home: alice,
+      env,
+    });
+    if (login.code !== 0) throw new Error(`postern login exited with ${login.code}:\n${login.stderr}`);
+    const dbLogin = await c.postern(['db', 'login', 'shop', '--db-user', 'alice', '--db-name', 'app'], { home: alice, env });
+    if (dbLogin.code !== 0) throw new Error(`postern db login exited with ${dbLogin.code}:\n${dbLogin.stderr}`);
+    return { c, db, agent, mysqlPort, alice, env, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { freePort, startPostgres, type TestPostgres } from '@postern/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeSignup } from './helpers/api';
-import { newJoinToken } from './helpers/agent';
+import { agentProcessConfig } from './helpers/agent';
 import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
 import { signIn, type ConsoleClient } from './helpers/console';
 
@@ -59,18 +59,7 @@ describe('console streaming memory', () => {
     await pgServer.query('create role alice login');
     await pgServer.query('create database app owner alice');
     agentConfig = path.join(c.root, 'agent.yaml');
-    agent = await startPosternProcess(agentConfig, {
-      cluster_name: 'test',
-      data_dir: path.join(c.root, 'agent-data'),
-      web: { enabled: false },
-      proxy: { enabled: false },
-      agent: {
-        enabled: true,
-        proxy_addr: `localhost:${proxyPort}`,
-        join_token: await newJoinToken(c),
-        databases: [{ name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } }],
-      },
-    });
+    agent = await startPosternProcess(agentConfig, await agentProcessConfig(c, proxyPort, [{ name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } }]));
     const role = path.join(c.root, 'dev.yaml');
     writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
     await ok(['admin', 'roles', 'apply', '-f', role]);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { freePort, startMariadb, startPostgres, type TestMariadb, type TestPostgres } from '@postern/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeSignup } from './helpers/api';
-import { newJoinToken } from './helpers/agent';
+import { agentProcessConfig } from './helpers/agent';
 import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
 import { ConsoleClient, signIn, type Browser } from './helpers/console';
 
@@ -63,21 +63,10 @@ describe('browser SQL console through proxy and agent', () => {
     await pgServer.query('create database app owner alice');
     await maria.query("create database app; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'");
 
-    agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), {
-      cluster_name: 'test',
-      data_dir: path.join(c.root, 'agent-data'),
-      web: { enabled: false },
-      proxy: { enabled: false },
-      agent: {
-        enabled: true,
-        proxy_addr: `localhost:${proxyPort}`,
-        join_token: await newJoinToken(c),
-        databases: [
-          { name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } },
-          { name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${maria.port}`, labels: { env: 'dev' } },
-        ],
-      },
-    });
+    agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), await agentProcessConfig(c, proxyPort, [
+      { name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } },
+      { name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${maria.port}`, labels: { env: 'dev' } },
+    ]));
 
     for (const [name, yaml] of Object.entries(ROLES)) {
       const file = path.join(c.root, `${name}.yaml`);

@@ -5,7 +5,7 @@ import { freePort, run, startPostgres, type TestPostgres } from '@postern/testin
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeSignup } from './helpers/api';
-import { newJoinToken } from './helpers/agent';
+import { agentProcessConfig } from './helpers/agent';
 import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
 
 const PASSWORD = 'correct horse battery staple';
@@ -47,18 +47,7 @@ describe('native PostgreSQL access through proxy and agent', () => {
     await pgServer.query('create database app owner alice');
 
     // The agent: another process, joined with a token, dialling out to the proxy.
-    agentConfig = {
-      cluster_name: 'test',
-      data_dir: path.join(c.root, 'agent-data'),
-      web: { enabled: false },
-      proxy: { enabled: false },
-      agent: {
-        enabled: true,
-        proxy_addr: `localhost:${proxyPort}`,
-        join_token: await newJoinToken(c),
-        databases: [{ name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } }],
-      },
-    };
+    agentConfig = await agentProcessConfig(c, proxyPort, [{ name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } }]);
     agent = await startAgent();
 
     // A person with a role that allows the demo database as db user alice.

@@ -6,7 +6,7 @@ import { freePort, run, startMariadb, startPostgres, type TestMariadb, type Test
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeSignup, totpNow } from './helpers/api';
-import { newJoinToken } from './helpers/agent';
+import { agentProcessConfig } from './helpers/agent';
 import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
 
 const PASSWORD = 'correct horse battery staple';
@@ -96,23 +96,12 @@ describe('the web UI certificate bundle', () => {
     await pgServer.query('create database app owner alice');
     await mariadb.query("create database app; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'");
 
-    agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), {
-      cluster_name: 'test',
-      data_dir: path.join(c.root, 'agent-data'),
-      web: { enabled: false },
-      proxy: { enabled: false },
-      agent: {
-        enabled: true,
-        proxy_addr: `localhost:${proxyPort}`,
-        join_token: await newJoinToken(c),
-        databases: [
-          { name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } },
-          { name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${mariadb.port}`, labels: { env: 'dev', team: 'shop' } },
-          // Outside alice's roles: the bundle endpoint must not serve it.
-          { name: 'payroll', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'prod' } },
-        ],
-      },
-    });
+    agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), await agentProcessConfig(c, proxyPort, [
+      { name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } },
+      { name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${mariadb.port}`, labels: { env: 'dev', team: 'shop' } },
+      // Outside alice's roles: the bundle endpoint must not serve it.
+      { name: 'payroll', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'prod' } },
+    ]));
 
     const role = path.join(c.root, 'dev.yaml');
     writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n  options: { max_session_ttl: 2h }\n");

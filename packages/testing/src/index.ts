@@ -9,4 +9,4 @@ export { createTestPki, type TestPki } from './test-pki';
 export { recordingLogger, type LogLine } from './recording-logger';
 export { startOidcProvider, type StartOidcProviderOptions, type TestOidcProvider, type OidcTestUser, type OidcTestClient } from './oidc-provider';
 export { startSamlIdp, type StartSamlIdpOptions, type TestSamlIdp, type SamlTestUser, type SamlTestServiceProvider } from './saml-idp';
-export { launchChromium, loopbackContext, CHROMIUM_PATH } from './browser';
+export { launchChromium, loopbackContext, CHROMIUM_ARGS, CHROMIUM_PATH } from './browser';

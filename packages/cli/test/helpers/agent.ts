@@ -34,3 +34,17 @@ export async function newJoinToken(c: Cluster): Promise<string> {
   expect(tok.code, tok.stderr).toBe(0);
   return (JSON.parse(tok.stdout) as { token: string }).token;
 }
+
+/**
+ * The config of an agent that runs as a process of its own (for startPosternProcess): no
+ * web, no proxy, joined with a new token, dialling the cluster's proxy, serving `databases`.
+ */
+export async function agentProcessConfig(c: Cluster, proxyPort: number, databases: Record<string, unknown>[]): Promise<Record<string, unknown>> {
+  return {
+    cluster_name: 'test',
+    data_dir: `${c.root}/agent-data`,
+    web: { enabled: false },
+    proxy: { enabled: false },
+    agent: { enabled: true, proxy_addr: `localhost:${proxyPort}`, join_token: await newJoinToken(c), databases },
+  };
+}

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startMariadb, type TestMariadb } from '@postern/testing';
 import { completeSignup } from './api';
-import { newJoinToken } from './agent';
+import { agentProcessConfig } from './agent';
 import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './cluster';
 
 const PASSWORD = 'correct horse battery staple';
@@ -52,18 +52,7 @@ export async function startMysqlStack(): Promise<MysqlStack> {
       "create database app; create database other; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'; grant all on other.* to alice@'%'",
     );
 
-    const agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), {
-      cluster_name: 'test',
-      data_dir: path.join(c.root, 'agent-data'),
-      web: { enabled: false },
-      proxy: { enabled: false },
-      agent: {
-        enabled: true,
-        proxy_addr: `localhost:${proxyPort}`,
-        join_token: await newJoinToken(c),
-        databases: [{ name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${db.port}`, labels: { env: 'dev' } }],
-      },
-    });
+    const agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), await agentProcessConfig(c, proxyPort, [{ name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${db.port}`, labels: { env: 'dev' } }]));
     started.push(agent);
 
     const role = path.join(c.root, 'dev.yaml');

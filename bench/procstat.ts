@@ -14,6 +14,11 @@ export interface ProcSample {
   peakKiB: number;
   /** user + system CPU time so far, seconds. */
   cpuSeconds: number;
+  /**
+   * The same for the main thread alone (the event loop: relay, HTTP, JavaScript). The rest
+   * is other threads: the embedded store's worker, V8's GC helpers, libuv's pool.
+   */
+  mainCpuSeconds: number;
 }
 
 /** The pid of the one process whose argv contains `needle` (not this one, not a shell). */
@@ -37,16 +42,28 @@ function clockTicks(): number {
   return ticks;
 }
 
+/** utime + stime of a stat file: fields 14 and 15, counted after the ")" that ends the command name. */
+function cpuOf(statFile: string): number {
+  const stat = readFileSync(statFile, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+}
+
 export function sample(pid: number): ProcSample | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    // Fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends the command name.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
-    return { pid, rssKiB: kib('VmRSS'), peakKiB: kib('VmHWM'), cpuSeconds };
+    // The main thread's task id is the pid.
+    return { pid, rssKiB: kib('VmRSS'), peakKiB: kib('VmHWM'), cpuSeconds: cpuOf(`/proc/${pid}/stat`), mainCpuSeconds: cpuOf(`/proc/${pid}/task/${pid}/stat`) };
   } catch {
     return undefined;
   }
+}
+
+/** CPU µs per transaction between two samples of one process: all threads, and the main one. */
+export function cpuPerTransaction(before: ProcSample, after: ProcSample, transactions: number): { total: number; main: number } {
+  return {
+    total: ((after.cpuSeconds - before.cpuSeconds) * 1e6) / transactions,
+    main: ((after.mainCpuSeconds - before.mainCpuSeconds) * 1e6) / transactions,
+  };
 }

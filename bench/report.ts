@@ -13,8 +13,8 @@ export interface ProcessRow {
   idleKiB: number | undefined;
   /** VmHWM at the end, KiB. */
   peakKiB: number | undefined;
-  /** CPU time per transaction in each workload, µs; by workload id. */
-  cpuPerTx: Record<string, number | undefined>;
+  /** CPU µs per transaction in each workload (by id): the whole process, and its main thread. */
+  cpuPerTx: Record<string, { total: number; main: number } | undefined>;
 }
 
 export interface Report {
@@ -110,7 +110,7 @@ function processTable(r: Report): string[] {
   for (const p of r.processes) {
     const cpu = columns.map((w) => {
       const v = p.cpuPerTx[w.id];
-      return v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(0);
+      return v === undefined || !Number.isFinite(v.total) ? 'n/a' : `${v.total.toFixed(0)} (main ${v.main.toFixed(0)})`;
     });
     lines.push(`| ${p.name} | ${mib(p.idleKiB)} | ${mib(p.peakKiB)} | ${cpu.join(' | ')} |`);
   }

@@ -18,7 +18,7 @@ import { MYSQL_WORKLOADS, mysqlRun, slapConnectionArgs, startBenchMariadb } from
 import { parsePgbench, pgbench } from './pgbench';
 import { startPgBouncer } from './pgbouncer';
 import { DB_NAME, DB_USER, benchClientCert, loginBenchUser, startPosternAgent, startPosternCluster } from './postern';
-import { findPid, sample } from './procstat';
+import { cpuPerTransaction, findPid, sample } from './procstat';
 import { profiling, summariseProfile, toggleProfiler } from './profile';
 import { renderReport, type ProcessRow, type Results } from './report';
 import { TARGETS, WORKLOADS, type TargetId } from './workloads';
@@ -57,6 +57,26 @@ interface Target {
 /** libpq's connection string for a client certificate from the DB Client CA. */
 function certConninfo(port: number, rootCert: string, cert: string, key: string): string {
   return `host=127.0.0.1 port=${port} user=${DB_USER} dbname=${DB_NAME} sslmode=verify-full sslrootcert=${rootCert} sslcert=${cert} sslkey=${key}`;
+}
+
+/** The Postern processes the report watches: the proxy's (web + proxy) and the agent's. */
+function watchedPids(clusterConfig: string, agentConfig: string): { proxy: number | undefined; agent: number | undefined } {
+  return { proxy: findPid(clusterConfig), agent: findPid(agentConfig) };
+}
+
+/**
+ * BENCH_HOLD=1: set everything up, print how to reach each target, and wait for Ctrl-C.
+ * For A/B rounds by hand (pgbench, perf, /proc) against one set-up, without its start-up
+ * time in every round.
+ */
+async function holdForHand(targets: Record<TargetId, Target>, pids: { proxy: number | undefined; agent: number | undefined }): Promise<never> {
+  for (const t of TARGETS) {
+    const env = Object.entries(targets[t.id].env).filter(([k, v]) => k.startsWith('PG') && v !== process.env[k]);
+    log(`${t.title}: ${env.map(([k, v]) => `${k}=${v} `).join('')}pgbench -n -S -T 10 '${targets[t.id].conninfo}'`);
+  }
+  log(`Postern pids: proxy process ${pids.proxy ?? '?'}, agent process ${pids.agent ?? '?'}`);
+  log('holding; Ctrl-C stops everything');
+  return new Promise<never>(() => {});
 }
 
 async function main(): Promise<void> {
@@ -118,6 +138,8 @@ async function main(): Promise<void> {
   const pgb: Target = { conninfo: certConninfo(bouncer.port, bouncer.listenerCaFile, certFile, keyFile), env: process.env };
   const targets: Record<TargetId, Target> = { direct, pgbouncer: pgb, postern };
 
+  if (process.env.BENCH_HOLD === '1') return holdForHand(targets, watchedPids(cluster.c.configFile, agent.configFile));
+
   // The processes whose memory and CPU we report, and the target whose runs they serve.
   const watched: { name: string; pid: number | undefined; target: TargetId }[] = [
     { name: 'PgBouncer', pid: bouncer.pid, target: 'pgbouncer' },
@@ -159,7 +181,7 @@ async function main(): Promise<void> {
       watched.forEach((x, i) => {
         const before = mine[i];
         const after = before ? sample(before.pid) : undefined;
-        if (before && after && parsed.transactions > 0) rows[i]!.cpuPerTx[w.id] = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / parsed.transactions;
+        if (before && after && parsed.transactions > 0) rows[i]!.cpuPerTx[w.id] = cpuPerTransaction(before, after, parsed.transactions);
       });
       const lat = parsed.latencyMs === undefined ? '' : `, latency ${parsed.latencyMs} ms`;
       log(`[${n}/${total}] ${t.title}, ${w.args.join(' ')}: ${Math.round(parsed.tps)} tps${lat}`);
@@ -189,7 +211,7 @@ async function main(): Promise<void> {
       watched.forEach((_, i) => {
         const before = mine[i];
         const after = before ? sample(before.pid) : undefined;
-        if (before && after && r.transactions > 0) rows[i]!.cpuPerTx[w.id] = ((after.cpuSeconds - before.cpuSeconds) * 1e6) / r.transactions;
+        if (before && after && r.transactions > 0) rows[i]!.cpuPerTx[w.id] = cpuPerTransaction(before, after, r.transactions);
       });
       log(`[MySQL ${k}/${mysqlTotal}] ${title}, ${w.label}: ${Math.round(r.tps)} queries/s, latency ${r.latencyMs?.toFixed(3)} ms`);
     }
@@ -211,7 +233,7 @@ async function main(): Promise<void> {
   const notes = [
     'Postern: psql-style client → proxy (TLS, client certificate from `postern db login`) → reverse tunnel → agent → PostgreSQL (TLS, DB Client CA certificate); every query is audited.',
     'PgBouncer: session mode, TLS and certificate auth towards the client, TLS with a client certificate towards PostgreSQL. With -C it hands each new client a pooled server connection, so it skips the PostgreSQL connection set-up that direct and Postern pay.',
-    'CPU µs/tx: user+system CPU of that process during its own measured run, over the transactions done. The Postern proxy process also runs the web app, which stores the audit events.',
+    'CPU µs/tx: user+system CPU of that process during its own measured run, over the transactions done; in brackets, its main thread (event loop) alone, the rest being its other threads. The Postern proxy process also runs the web app, which stores the audit events in the embedded store\'s worker thread.',
     'MySQL: mariadb-slap (one connection per client, its connect time inside the timed run) → direct: MariaDB over TLS with the same DB Client CA certificate, user REQUIRE SUBJECT; Postern: the ~/.my.cnf group `postern db login` wrote → proxy MySQL port → reverse tunnel → the same agent process → MariaDB (TLS, DB Client CA certificate); every query is audited.',
     `All processes share ${machine.cpus} CPUs with pgbench and PostgreSQL, so CPU spent by a proxy is CPU PostgreSQL does not get.`,
   ];

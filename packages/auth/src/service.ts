@@ -36,6 +36,7 @@ import { listJoinTokens } from './hosts/list-join-tokens';
 import { removeAgent } from './hosts/remove-agent';
 import { checkLocalCredentials, localLogin, type LocalCredentials } from './login/local-login';
 import { LoginRateLimiter } from './login/rate-limiter';
+import { RequestLimits } from './limits/request-limits';
 import { applyRole, applyRoleYaml, getRole, listRoles, removeRole } from './roles/manage-roles';
 import { resolveRoles } from './roles/resolve-roles';
 import { authenticate, authenticateWebSession, type AdminIdentity, type RequestFacts } from './sessions/authenticate';
@@ -73,6 +74,8 @@ export class AuthService {
 
   /** One-time tickets of the browser console (in memory: redeemed by the proxy of this process). */
   private readonly consoleTickets = new ConsoleTickets();
+  /** Sign-in starts and bundles, counted per address and per user (limits/request-limits.ts). */
+  private readonly limits = new RequestLimits();
 
   static async open(loaded: LoadedConfig, opts: OpenOptions): Promise<AuthService> {
     const { config, dataDir } = loaded;
@@ -172,10 +175,13 @@ export class AuthService {
     return completeSignup(this.ctx, token, req);
   }
   // --- SSO (OIDC, SAML): the browser's and the CLI's sign-in, see sso/flow.ts ---
-  ssoBeginWeb(name: string, nextPath: string) {
+  /** `addr`: the client's address, for the limit on sign-ins started (counted before the connector is looked up). */
+  ssoBeginWeb(name: string, nextPath: string, addr: string) {
+    this.limits.ssoStart(addr);
     return beginWebSso(this.ctx, name, nextPath);
   }
-  ssoBeginCli(name: string, req: api.SsoCliStartRequest) {
+  ssoBeginCli(name: string, req: api.SsoCliStartRequest, addr: string) {
+    this.limits.ssoStart(addr);
     return beginCliSso(this.ctx, name, req);
   }
   ssoFinish(name: string, answer: SsoAnswer) {
@@ -232,7 +238,9 @@ export class AuthService {
   }
   /** The web UI's download: a key made for it, its certificate, the proxy's CA and client files, zipped. */
   async databaseBundle(caller: Caller, name: string, req: api.DatabaseBundleRequest) {
-    return databaseBundle(this.ctx, requireUser(caller), name, req, await this.ping());
+    const user = requireUser(caller);
+    this.limits.bundle(user.name);
+    return databaseBundle(this.ctx, user, name, req, await this.ping());
   }
   /** Where database clients reach the proxy for `protocol` (as the bundle's files say). */
   async databaseAddress(protocol: 'postgres' | 'mysql'): Promise<api.HostPort> {

@@ -1,5 +1,5 @@
 import { safeNextPath } from '../../../../../../lib/safe-next';
-import { bindingCookie, redirectTo, ssoStep } from '../../../../../../lib/sso';
+import { bindingCookie, clientAddr, redirectTo, ssoStep } from '../../../../../../lib/sso';
 
 export const dynamic = 'force-dynamic';
 
@@ -8,7 +8,7 @@ export function GET(req: Request, { params }: { params: Promise<{ name: string }
   return ssoStep(async (service) => {
     const { name } = await params;
     const next = safeNextPath(new URL(req.url).searchParams.get('next'));
-    const started = await service.ssoBeginWeb(name, next);
+    const started = await service.ssoBeginWeb(name, next, clientAddr(req));
     return redirectTo(started.url, [bindingCookie(started.binding, started.expiresAt)]);
   });
 }

@@ -1,13 +1,8 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { freePort, startPostgres, type TestPostgres } from '@postern/testing';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeSignup } from './helpers/api';
-import { agentProcessConfig } from './helpers/agent';
-import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
-import { signIn, type ConsoleClient } from './helpers/console';
+import { type ConsoleClient } from './helpers/console';
+import { startPgStack, type PgStack } from './helpers/pg-stack';
 
-const PASSWORD = 'correct horse battery staple';
 const ROWS = 3_000_000;
 /** How much either process may grow over its baseline while the result flows. */
 const BOUND_MIB = 150;
@@ -36,48 +31,22 @@ function rssMiB(pid: number): number {
  * agent (driver, cursor) nor the proxy (WebSocket relay) may hold more than a window of it.
  */
 describe('console streaming memory', () => {
-  let c: Cluster;
-  let pgServer: TestPostgres;
-  let agent: PosternProcess;
-  let agentConfig: string;
+  let stack: PgStack;
   let con: ConsoleClient;
 
   beforeAll(async () => {
-    const proxyPort = await freePort();
-    c = await startCluster({
-      auth: { second_factor: 'off' },
-      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${await freePort()}`, public_addr: `localhost:${proxyPort}` },
-    });
-    const ok = async (args: string[]) => {
-      const r = await c.postern([...args, '--config', c.configFile]);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
-    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
-    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
-    pgServer = await startPostgres({ tls: { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') }, certAuth: true });
-    await pgServer.query('create role alice login');
-    await pgServer.query('create database app owner alice');
-    agentConfig = path.join(c.root, 'agent.yaml');
-    agent = await startPosternProcess(agentConfig, await agentProcessConfig(c, proxyPort, [{ name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } }]));
-    const role = path.join(c.root, 'dev.yaml');
-    writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
-    await ok(['admin', 'roles', 'apply', '-f', role]);
-    const added = await ok(['admin', 'users', 'add', 'alice', '--roles', 'dev', '--traits', 'db_users=alice']);
-    await completeSignup(c.url, /(https?:\/\/\S+\/signup\/\S+)/.exec(added)![1]!, PASSWORD);
-    const browser = await signIn(`https://localhost:${proxyPort}`, readFileSync(path.join(c.dataDir, 'host-ca.pem'), 'utf8'), 'alice', PASSWORD);
+    stack = await startPgStack();
+    const browser = await stack.signIn('alice');
     con = await browser.open({ db_service: 'demo', db_user: 'alice', db_name: 'app' });
   });
 
   afterAll(async () => {
     con?.ws.terminate();
-    await agent?.stop();
-    await c?.stop();
-    await pgServer?.stop();
+    await stack?.stop();
   });
 
   it(`keeps the agent and the proxy under +${BOUND_MIB} MiB while ${ROWS.toLocaleString('en')} rows flow`, { timeout: 300_000 }, async () => {
-    const pids = { agent: pidOf(agentConfig), proxy: pidOf(c.configFile) };
+    const pids = { agent: pidOf(stack.agentConfigFile), proxy: pidOf(stack.c.configFile) };
     // Warm up (JIT, pools, TLS sessions), then take the baseline.
     await con.run('select g, md5(g::text) from generate_series(1, 50000) g', { rows: 5000 });
     await new Promise((r) => setTimeout(r, 500));

@@ -1,20 +1,18 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { freePort, startMariadb, startPostgres, type TestMariadb, type TestPostgres } from '@postern/testing';
+import { type TestMariadb } from '@postern/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeSignup } from './helpers/api';
-import { agentProcessConfig } from './helpers/agent';
-import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
-import { ConsoleClient, signIn, type Browser } from './helpers/console';
+import { type Cluster } from './helpers/cluster';
+import { ConsoleClient, type Browser } from './helpers/console';
+import { startPgStack, type PgStack } from './helpers/pg-stack';
 
-const PASSWORD = 'correct horse battery staple';
-
+/** Besides dev, which allows env=dev databases. */
 const ROLES: Record<string, string> = {
-  dev: "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n",
   'console-ro': 'kind: role\nmetadata: { name: console-ro }\nspec:\n  options: { console_read_only: true }\n',
   'console-small': 'kind: role\nmetadata: { name: console-small }\nspec:\n  options: { console_max_rows: 5, console_max_statement_duration: 1s }\n',
   staging: "kind: role\nmetadata: { name: staging }\nspec:\n  allow:\n    db_labels: { env: staging }\n    db_names: ['*']\n    db_users: ['*']\n",
 };
+
+/** The users and their roles, each with db user alice. */
+const PEOPLE = { alice: 'dev', rita: 'dev,console-ro', lim: 'dev,console-small', mallory: 'staging' };
 
 const PG = { db_service: 'demo', db_user: 'alice', db_name: 'app' };
 const MY = { db_service: 'shop', db_user: 'alice', db_name: 'app' };
@@ -26,10 +24,9 @@ const MY = { db_service: 'shop', db_user: 'alice', db_name: 'app' };
  * that admit it by certificate only.
  */
 describe('browser SQL console through proxy and agent', () => {
+  let stack: PgStack;
   let c: Cluster;
-  let pgServer: TestPostgres;
   let maria: TestMariadb;
-  let agent: PosternProcess;
   let origin: string;
   let ca: string;
   const browsers: Record<string, Browser> = {};
@@ -44,54 +41,15 @@ describe('browser SQL console through proxy and agent', () => {
   };
 
   beforeAll(async () => {
-    const proxyPort = await freePort();
-    origin = `https://localhost:${proxyPort}`;
-    c = await startCluster({
-      auth: { second_factor: 'off' },
-      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${await freePort()}`, public_addr: `localhost:${proxyPort}` },
-    });
-    const ok = async (args: string[]) => {
-      const r = await c.postern([...args, '--config', c.configFile]);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
-    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
-    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
-    const tls = { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') };
-    [pgServer, maria] = await Promise.all([startPostgres({ tls, certAuth: true }), startMariadb({ tls })]);
-    await pgServer.query('create role alice login');
-    await pgServer.query('create database app owner alice');
-    await maria.query("create database app; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'");
-
-    agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), await agentProcessConfig(c, proxyPort, [
-      { name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } },
-      { name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${maria.port}`, labels: { env: 'dev' } },
-    ]));
-
-    for (const [name, yaml] of Object.entries(ROLES)) {
-      const file = path.join(c.root, `${name}.yaml`);
-      writeFileSync(file, yaml);
-      await ok(['admin', 'roles', 'apply', '-f', file]);
-    }
-    ca = readFileSync(path.join(c.dataDir, 'host-ca.pem'), 'utf8');
-    const people: [string, string][] = [
-      ['alice', 'dev'],
-      ['rita', 'dev,console-ro'],
-      ['lim', 'dev,console-small'],
-      ['mallory', 'staging'],
-    ];
-    for (const [user, roles] of people) {
-      const added = await ok(['admin', 'users', 'add', user, '--roles', roles, '--traits', 'db_users=alice']);
-      await completeSignup(c.url, /(https?:\/\/\S+\/signup\/\S+)/.exec(added)![1]!, PASSWORD);
-      browsers[user] = await signIn(origin, ca, user, PASSWORD);
-    }
+    stack = await startPgStack({ mariadb: true, roles: ROLES, users: PEOPLE });
+    ({ c, origin, ca } = stack);
+    maria = stack.maria!;
+    for (const user of Object.keys(PEOPLE)) browsers[user] = await stack.signIn(user);
   });
 
   afterAll(async () => {
     for (const client of open) client.ws.terminate();
-    await agent?.stop();
-    await c?.stop();
-    await Promise.all([pgServer?.stop(), maria?.stop()]);
+    await stack?.stop();
   });
 
   describe('PostgreSQL', () => {

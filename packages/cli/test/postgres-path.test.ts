@@ -1,14 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, run, startPostgres, type TestPostgres } from '@postern/testing';
+import { run, type TestPostgres } from '@postern/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeSignup } from './helpers/api';
-import { agentProcessConfig } from './helpers/agent';
-import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
-
-const PASSWORD = 'correct horse battery staple';
+import { type Cluster, type PosternProcess } from './helpers/cluster';
+import { startPgStack, type PgStack } from './helpers/pg-stack';
 
 /**
  * The whole native PostgreSQL path with real processes: psql → proxy (with web, one
@@ -16,59 +13,26 @@ const PASSWORD = 'correct horse battery staple';
  * certificate authentication.
  */
 describe('native PostgreSQL access through proxy and agent', () => {
+  let stack: PgStack;
   let c: Cluster;
   let pgServer: TestPostgres;
   let agent: PosternProcess;
-  let agentConfig: Record<string, unknown>;
   let proxyPort: number;
   let alice: string;
   let env: NodeJS.ProcessEnv;
 
-  const startAgent = async () => startPosternProcess(path.join(c.root, 'agent.yaml'), agentConfig);
   const psql = (args: string[], opts: { input?: string; timeoutMs?: number } = {}) =>
     run('psql', ['service=postern-demo', '-X', '-v', 'ON_ERROR_STOP=1', ...args], { env, input: opts.input, timeoutMs: opts.timeoutMs ?? 30_000 });
 
   beforeAll(async () => {
-    proxyPort = await freePort();
-    c = await startCluster({
-      auth: { second_factor: 'off' },
-      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${await freePort()}`, public_addr: `localhost:${proxyPort}` },
-    });
-    const ok = async (args: string[], input?: string) => {
-      const r = await c.postern([...args, '--config', c.configFile], { input });
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
-    // The database: TLS with a server certificate from `postern admin db sign`, certificate auth.
-    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
-    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
-    pgServer = await startPostgres({ tls: { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') }, certAuth: true });
-    await pgServer.query('create role alice login');
-    await pgServer.query('create database app owner alice');
-
-    // The agent: another process, joined with a token, dialling out to the proxy.
-    agentConfig = await agentProcessConfig(c, proxyPort, [{ name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } }]);
-    agent = await startAgent();
-
-    // A person with a role that allows the demo database as db user alice.
-    const role = path.join(c.root, 'dev.yaml');
-    writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
-    await ok(['admin', 'roles', 'apply', '-f', role]);
-    const added = await ok(['admin', 'users', 'add', 'alice', '--roles', 'dev', '--traits', 'db_users=alice']);
-    await completeSignup(c.url, /(https?:\/\/\S+\/signup\/\S+)/.exec(added)![1]!, PASSWORD);
-    alice = c.newHome();
-    env = { ...process.env, POSTERN_HOME: alice, PGSERVICEFILE: path.join(alice, 'pg_service.conf'), HOME: alice };
-    const hostCa = path.join(c.dataDir, 'host-ca.pem');
-    const login = await c.postern(['login', '--proxy', `localhost:${proxyPort}`, '--ca-file', hostCa, '--user', 'alice', '--password-stdin'], { input: PASSWORD, home: alice, env });
-    expect(login.code, login.stderr).toBe(0);
-    const dbLogin = await c.postern(['db', 'login', 'demo', '--db-user', 'alice', '--db-name', 'app'], { home: alice, env });
-    expect(dbLogin.code, dbLogin.stderr).toBe(0);
+    // The database with TLS and certificate auth, the agent in another process, and alice
+    // (a role that allows demo as db user alice) logged in with `postern db login demo`.
+    stack = await startPgStack({ login: true });
+    ({ c, pg: pgServer, agent, proxyPort, alice, env } = stack);
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await c?.stop();
-    await pgServer?.stop();
+    await stack?.stop();
   });
 
   it('runs a psql round trip', async () => {
@@ -203,7 +167,7 @@ describe('native PostgreSQL access through proxy and agent', () => {
     const down = await psql(['-Atc', 'select 1']);
     expect(down.code).not.toBe(0);
     expect(down.stderr).toMatch(/no agent is online for database "demo"/);
-    agent = await startAgent();
+    agent = await stack.startAgent();
     let ok = false;
     for (let i = 0; i < 50 && !ok; i++) {
       ok = (await psql(['-Atc', 'select 1'])).code === 0;

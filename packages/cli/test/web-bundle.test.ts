@@ -2,14 +2,12 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import os from 'node:os';
 import path from 'node:path';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { freePort, run, startMariadb, startPostgres, type TestMariadb, type TestPostgres } from '@postern/testing';
+import { run } from '@postern/testing';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeSignup, totpNow } from './helpers/api';
-import { agentProcessConfig } from './helpers/agent';
-import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './helpers/cluster';
-
-const PASSWORD = 'correct horse battery staple';
+import { totpNow } from './helpers/api';
+import { type Cluster } from './helpers/cluster';
+import { DEV_ROLE, PASSWORD, startPgStack, type PgStack } from './helpers/pg-stack';
 
 /**
  * "Connect from your machine" in the web UI, end to end: a person signs in through the web
@@ -18,12 +16,8 @@ const PASSWORD = 'correct horse battery staple';
  * README says, through the proxy and an agent to databases with certificate auth.
  */
 describe('the web UI certificate bundle', () => {
+  let stack: PgStack;
   let c: Cluster;
-  let pgServer: TestPostgres;
-  let mariadb: TestMariadb;
-  let agent: PosternProcess;
-  let proxyPort: number;
-  let mysqlPort: number;
   let cookie: string;
   let csrf: string;
   let work: string;
@@ -77,37 +71,20 @@ describe('the web UI certificate bundle', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'postern-bundle-'));
-    proxyPort = await freePort();
-    mysqlPort = await freePort();
-    c = await startCluster({
-      proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${mysqlPort}`, public_addr: `localhost:${proxyPort}` },
-    });
-    const ok = async (args: string[]) => {
-      const r = await c.postern([...args, '--config', c.configFile]);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
     // Databases with TLS (a server certificate from `postern admin db sign`) and certificate auth.
-    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
-    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
-    const tls = { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') };
-    [pgServer, mariadb] = await Promise.all([startPostgres({ tls, certAuth: true }), startMariadb({ tls })]);
-    await pgServer.query('create role alice login');
-    await pgServer.query('create database app owner alice');
-    await mariadb.query("create database app; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'");
-
-    agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), await agentProcessConfig(c, proxyPort, [
-      { name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'dev' } },
-      { name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${mariadb.port}`, labels: { env: 'dev', team: 'shop' } },
-      // Outside alice's roles: the bundle endpoint must not serve it.
-      { name: 'payroll', protocol: 'postgres', uri: `127.0.0.1:${pgServer.port}`, labels: { env: 'prod' } },
-    ]));
-
-    const role = path.join(c.root, 'dev.yaml');
-    writeFileSync(role, "kind: role\nmetadata: { name: dev }\nspec:\n  allow:\n    db_labels: { env: dev }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n  options: { max_session_ttl: 2h }\n");
-    await ok(['admin', 'roles', 'apply', '-f', role]);
-    const added = await ok(['admin', 'users', 'add', 'alice', '--roles', 'dev', '--traits', 'db_users=alice']);
-    const secret = await completeSignup(c.url, /(https?:\/\/\S+\/signup\/\S+)/.exec(added)![1]!, PASSWORD);
+    stack = await startPgStack({
+      otp: true,
+      mariadb: true,
+      databases: ({ pg, maria }) => [
+        { name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${pg.port}`, labels: { env: 'dev' } },
+        { name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${maria!.port}`, labels: { env: 'dev', team: 'shop' } },
+        // Outside alice's roles: the bundle endpoint must not serve it.
+        { name: 'payroll', protocol: 'postgres', uri: `127.0.0.1:${pg.port}`, labels: { env: 'prod' } },
+      ],
+      roles: { dev: `${DEV_ROLE}  options: { max_session_ttl: 2h }\n` },
+    });
+    c = stack.c;
+    const secret = stack.secrets.alice;
 
     // Sign in as the login page does; the session comes back as a cookie.
     const login = await fetch(`${c.url}/api/v1/login/web`, {
@@ -136,9 +113,7 @@ describe('the web UI certificate bundle', () => {
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await c?.stop();
-    await Promise.all([pgServer?.stop(), mariadb?.stop()]);
+    await stack?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startMariadb, type TestMariadb } from '@postern/testing';
 import { completeSignup } from './api';
+import { posternOk, signDatabaseServer } from './admin';
 import { agentProcessConfig } from './agent';
 import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from './cluster';
 
@@ -39,14 +40,8 @@ export async function startMysqlStack(): Promise<MysqlStack> {
       proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${mysqlPort}`, public_addr: `localhost:${proxyPort}` },
     });
     started.push(c);
-    const ok = async (args: string[]) => {
-      const r = await c.postern([...args, '--config', c.configFile]);
-      if (r.code !== 0) throw new Error(`postern ${args.join(' ')} exited with ${r.code}:\n${r.stderr}`);
-      return r.stdout;
-    };
-    await ok(['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', path.join(c.root, 'server')]);
-    const read = (ext: string) => readFileSync(path.join(c.root, `server.${ext}`), 'utf8');
-    const db = await startMariadb({ tls: { serverCertPem: read('crt'), serverKeyPem: read('key'), clientCaPem: read('cas') } });
+    const ok = (args: string[]) => posternOk(c, args);
+    const db = await startMariadb({ tls: await signDatabaseServer(c) });
     started.push(db);
     await db.query(
       "create database app; create database other; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'; grant all on other.* to alice@'%'",

@@ -8,6 +8,8 @@ export class AuthApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** The Auth Service's error code ('host_removed', …), when it answered with one. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -62,7 +64,7 @@ export class AuthClient {
     const json: unknown = res.body ? JSON.parse(res.body) : undefined;
     if (res.status < 200 || res.status >= 300) {
       const e = errorBody.safeParse(json);
-      throw new AuthApiError(e.success ? e.data.error.message : `HTTP ${res.status}`, res.status);
+      throw e.success ? new AuthApiError(e.data.error.message, res.status, e.data.error.code) : new AuthApiError(`HTTP ${res.status}`, res.status);
     }
     return schema ? schema.parse(json) : (undefined as z.infer<S>);
   }

@@ -10,7 +10,7 @@ import { startTunnelAgent, type DialRequest, type TunnelAgent } from '@postern/t
 import { AccessChecker } from './access';
 import { consoleIdleTimeoutFromEnv, runConsole } from './console';
 import { AuditSpool } from './audit-spool';
-import { AuthClient } from './auth-client';
+import { AuthApiError, AuthClient } from './auth-client';
 import { loadDatabases } from './databases';
 import { DbCredentialCache } from './db-credentials';
 import { join, loadIdentity, type AgentIdentity } from './identity';
@@ -162,7 +162,12 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
         { name: h.name, version: AGENT_VERSION, databases: [...databases.values()].map((d) => ({ name: d.name, protocol: d.protocol, uri: d.uri, labels: d.labels, server_version: versions.get(d.name) ?? '' })) },
         null,
       )
-      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'heartbeat failed'));
+      .catch((err: unknown) => {
+        // Removed by an admin: nothing this agent does will work again under this identity,
+        // so say it loudly and say what to do (the message comes from the Auth Service).
+        if (err instanceof AuthApiError && err.code === 'host_removed') log.error({ err: err.message, host_id: identity.hostId }, 'this agent was removed from the cluster');
+        else log.warn({ err: (err as Error).message }, 'heartbeat failed');
+      });
   };
   await beat();
   const timer = setInterval(() => {

@@ -11,6 +11,7 @@ import type { ProxyIdentity } from './identity';
 import { CancelRegistry } from './postgres/cancel-registry';
 import { serveMysql } from './mysql/serve';
 import { servePostgres } from './postgres/serve';
+import { RevokedAgents, REVOKED_AGENT_REASON } from './revoked-agents';
 import { AgentRouter } from './router';
 import { classify, peek } from './sniff';
 
@@ -27,6 +28,10 @@ export interface ProxyOptions {
   reachable(identity: UserIdentity): Promise<string[]>;
   /** The browser console's WebSocket (apps/proxy/src/console); without it the path is forwarded like any other. */
   console?: ConsoleGate;
+  /** Host ids of agents an admin removed: their tunnels are refused and closed (see revoked-agents.ts). */
+  revokedAgents?: () => Promise<string[]>;
+  /** How often revokedAgents is asked; default REVOKED_AGENTS_POLL_MS. */
+  revokedAgentsPollMs?: number;
 }
 
 export interface RunningProxy {
@@ -88,13 +93,19 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const log = createLogger('proxy');
   const { identity } = opts;
   const serverTls = { key: identity.keyPem, cert: identity.certPem };
+  let revoked: RevokedAgents | undefined;
   const tunnels = new TunnelServer({
     log,
     verifyAgent: (cert) => {
       const host = verifyHostCertificate(cert.raw, { trusted: identity.ca.host, clusterName: opts.clusterName, role: 'agent' });
+      if (revoked?.has(host.hostId)) throw new Error(REVOKED_AGENT_REASON);
       return { hostId: host.hostId };
     },
   });
+  if (opts.revokedAgents) {
+    revoked = new RevokedAgents({ list: opts.revokedAgents, tunnels, log, ...(opts.revokedAgentsPollMs ? { intervalMs: opts.revokedAgentsPollMs } : {}) });
+    await revoked.start();
+  }
   // Agents present Host CA certificates; browsers none. TLS asks for a certificate but the
   // tunnel verifies it itself, so that HTTPS works without one.
   const outerTls = tls.createServer({
@@ -168,12 +179,14 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     socket.destroy();
   }
 
-  const address = await listen(server, opts.listen, 'proxy.listen');
+  let address: string;
   let mysqlAddress: string | undefined;
   try {
+    address = await listen(server, opts.listen, 'proxy.listen');
     if (opts.mysqlListen) mysqlAddress = await listen(mysqlServer, opts.mysqlListen, 'proxy.mysql_listen');
   } catch (err) {
-    server.close();
+    revoked?.stop();
+    if (server.listening) server.close();
     throw err;
   }
   log.info({ address, mysqlAddress }, 'proxy listening');
@@ -182,6 +195,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     ...(mysqlAddress ? { mysqlAddress } : {}),
     tunnels,
     async close() {
+      revoked?.stop();
       await Promise.all(
         [server, mysqlServer].map(
           (srv) =>

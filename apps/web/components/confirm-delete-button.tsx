@@ -12,13 +12,15 @@ export interface ConfirmDeleteButtonProps {
   name: string;
   /** The button's word: "Delete" or "Remove". */
   verb: string;
+  /** The question before the second click, when "Delete NAME?" does not say enough. */
+  question?: string;
   /** A page to go to afterwards; otherwise the current page is refreshed. */
   after?: string;
   testIds: { open: string; confirm: string; error?: string };
 }
 
 /** DELETE after a second click; the server's refusal is shown next to the button. */
-export function ConfirmDeleteButton({ url, name, verb, after, testIds }: ConfirmDeleteButtonProps) {
+export function ConfirmDeleteButton({ url, name, verb, question, after, testIds }: ConfirmDeleteButtonProps) {
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -48,8 +50,8 @@ export function ConfirmDeleteButton({ url, name, verb, after, testIds }: Confirm
       ) : null}
       {confirming ? (
         <>
-          <span className="text-xs text-slate-600">
-            {verb} {name}?
+          <span className="text-xs text-slate-600" data-testid={`${testIds.confirm}-question`}>
+            {question ?? `${verb} ${name}?`}
           </span>
           <button type="button" onClick={remove} disabled={busy} className={dangerButton} data-testid={testIds.confirm}>
             {verb}

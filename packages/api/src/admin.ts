@@ -91,6 +91,11 @@ export const agentInfo = z.object({
 });
 export type AgentInfo = z.infer<typeof agentInfo>;
 export const listAgentsResponse = z.object({ agents: z.array(agentInfo) });
+/** DELETE /admin/agents/ID?force=true: an online agent is removed only with force. */
+export const removeAgentQuery = z
+  .object({ force: z.enum(['true', 'false'], { message: 'force is true or false' }).default('false').transform((v) => v === 'true') })
+  .strict();
+export type RemoveAgentQuery = z.infer<typeof removeAgentQuery>;
 
 export const dbSignRequest = z
   .object({

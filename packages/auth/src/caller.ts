@@ -1,5 +1,6 @@
 import type { HostIdentity } from '@postern/pki';
 import type { Role } from '@postern/rbac';
+import type { RevokedHost } from './hosts/revoked-hosts';
 
 export interface UserCaller {
   kind: 'user';
@@ -25,6 +26,12 @@ export interface AdminCaller {
 export interface HostCaller {
   kind: 'host';
   host: HostIdentity;
+  /**
+   * Set when an admin removed this host: its certificate is still genuine, so authentication
+   * succeeds, and requireHost refuses it everywhere except where a revoked host may still
+   * deliver (its spooled audit events).
+   */
+  revoked?: RevokedHost;
 }
 
 export type Caller = UserCaller | AdminCaller | HostCaller;

@@ -3,6 +3,7 @@ import type { PosternConfig } from '@postern/config';
 import type { Logger } from '@postern/log';
 import type { CertAuthority } from '@postern/pki';
 import type { Store } from '@postern/store';
+import type { RevokedHosts } from './hosts/revoked-hosts';
 import type { LoginRateLimiter } from './login/rate-limiter';
 
 export interface Authorities {
@@ -21,6 +22,8 @@ export interface AuthContext {
   cas: Authorities;
   audit: AuditBatcher;
   limiter: LoginRateLimiter;
+  /** Host ids of removed agents, whose certificates are refused (hosts/revoked-hosts.ts). */
+  revokedHosts: RevokedHosts;
   log: Logger;
   /** Where people reach the web UI: sign-up links point here. */
   publicUrl: string;

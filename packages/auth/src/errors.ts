@@ -4,6 +4,7 @@ export type AuthErrorCode =
   | 'otp_required'
   | 'forbidden'
   | 'locked'
+  | 'host_removed'
   | 'not_found'
   | 'conflict'
   | 'rate_limited'
@@ -15,6 +16,7 @@ const STATUS: Record<AuthErrorCode, number> = {
   otp_required: 401,
   forbidden: 403,
   locked: 403,
+  host_removed: 403,
   not_found: 404,
   conflict: 409,
   rate_limited: 429,

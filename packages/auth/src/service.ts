@@ -34,6 +34,7 @@ import { join } from './hosts/join';
 import { listAgents } from './hosts/list-agents';
 import { listJoinTokens } from './hosts/list-join-tokens';
 import { removeAgent } from './hosts/remove-agent';
+import { REVOKED_HOSTS_REFRESH_MS, RevokedHosts } from './hosts/revoked-hosts';
 import { checkLocalCredentials, localLogin, type LocalCredentials } from './login/local-login';
 import { LoginRateLimiter } from './login/rate-limiter';
 import { RequestLimits } from './limits/request-limits';
@@ -89,6 +90,7 @@ export class AuthService {
         maxBatch: 5_000,
         onError: (err, pending) => log.error({ err, pending }, 'audit store write failed; retrying'),
       });
+      const now = opts.now ?? (() => new Date());
       const ctx: AuthContext = {
         store,
         config,
@@ -98,9 +100,10 @@ export class AuthService {
         cas,
         audit,
         limiter: new LoginRateLimiter(),
+        revokedHosts: new RevokedHosts(store, REVOKED_HOSTS_REFRESH_MS, () => now().getTime()),
         log,
         publicUrl: opts.publicUrl.replace(/\/$/, ''),
-        now: opts.now ?? (() => new Date()),
+        now,
       };
       await refreshConnectorSummaries(ctx);
       const admin = writeAdminIdentity(dataDir, { url: opts.internalUrl, public_url: ctx.publicUrl, cluster_name: config.cluster_name });
@@ -306,9 +309,9 @@ export class AuthService {
     requireAction(caller, 'agent', 'list');
     return listAgents(this.ctx);
   }
-  /** Forgets an offline agent and its databases (see hosts/remove-agent.ts). */
-  removeAgent(caller: Caller, id: string) {
-    return removeAgent(this.ctx, id, requireAction(caller, 'agent', 'delete').name);
+  /** Forgets an agent and its databases and revokes its host id; an online one only with force (see hosts/remove-agent.ts). */
+  removeAgent(caller: Caller, id: string, opts: { force?: boolean } = {}) {
+    return removeAgent(this.ctx, id, requireAction(caller, 'agent', 'delete').name, opts);
   }
   signDbServer(caller: Caller, req: { csr: string; hosts: string[]; ttl: string }) {
     return signDbServer(this.ctx, req, requireAction(caller, 'db_cert', 'create').name);
@@ -346,11 +349,20 @@ export class AuthService {
   accessLookup(caller: Caller, req: api.AccessLookupRequest) {
     return accessLookup(this.ctx, requireHost(caller), req);
   }
+  /** For the proxy in this process: the host ids of removed agents, whose tunnels it refuses and closes. */
+  revokedHostIds(): Promise<string[]> {
+    return this.ctx.revokedHosts.ids();
+  }
   /** For a proxy or agent running in this process: the same host id on every start of this data dir, a new certificate. */
   localHostIdentity(role: 'proxy' | 'agent', names: { hostname: string; dnsNames: string[]; ips: string[] }) {
     return issueLocalHostIdentity(this.ctx, role, names);
   }
   receiveAuditEvents(caller: Caller, events: Record<string, unknown>[]) {
-    return receiveAuditEvents(this.ctx, requireHost(caller), events);
+    // A removed host may still deliver the events it spooled before its removal (sessions it
+    // carried up to the moment its tunnels were cut): losing audit is worse than storing what
+    // a revoked host sends, and each batch it sends is logged so that it can be looked at.
+    const host = requireHost(caller, undefined, { allowRevoked: true });
+    if (host.revoked) this.ctx.log.warn({ host_id: host.host.hostId, events: events.length }, 'audit events from a removed (revoked) host accepted');
+    return receiveAuditEvents(this.ctx, host, events);
   }
 }

@@ -155,21 +155,36 @@ describe('the in-process agent across restarts of the Auth Service', () => {
     await s.ctx.audit.flush();
     const events = await s.ctx.store.prisma.auditEvent.findMany({ where: { event: 'agent.delete' } });
     expect(events).toHaveLength(1);
-    expect(events[0]!.data).toMatchObject({ code: 'TPN001I', user: 'postern-admin', host_id: ghostId, name: 'ghost', databases: ['legacy'] });
+    expect(events[0]!.data).toMatchObject({ code: 'TPN001I', user: 'postern-admin', host_id: ghostId, name: 'ghost', databases: ['legacy'], revoked: true, forced: false });
   });
 
   it('refuses an online agent, an unknown one, and a caller whose roles do not allow it', async () => {
     const s = await restart();
     const { hostId } = await s.localHostIdentity('agent', { hostname: 'x', dnsNames: [], ips: [] });
-    await expect(s.removeAgent(admin, hostId)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/is online .*stop it first/) });
+    await expect(s.removeAgent(admin, hostId)).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/is online .*stop it first, or remove it anyway with --force/) });
     await expect(s.removeAgent(admin, '3e1f9a70-2c4b-4d8e-a6f1-0b9c8d7e6f5a')).rejects.toMatchObject({ status: 404 });
     await expect(s.removeAgent(admin, 'not-a-uuid')).rejects.toMatchObject({ status: 404 });
     clock.offsetMs = 120_000;
     // The service checks the roles before it returns a promise, as for every admin action.
     await expect(Promise.resolve().then(() => s.removeAgent(person, hostId))).rejects.toMatchObject({ status: 403 });
     expect((await s.listAgents(admin)).map((a) => `${a.id}:${a.status}`)).toEqual([`${hostId}:offline`]);
-    // Once it is offline an admin may remove it; a heartbeat brings it back.
+    // Once it is offline an admin may remove it, and its host id is revoked.
     await s.removeAgent(admin, hostId);
     expect(await s.listAgents(admin)).toEqual([]);
+    expect(await s.revokedHostIds()).toContain(hostId);
+  });
+
+  it('gives the in-process agent a new host id when its old one was removed', async () => {
+    const s = await restart();
+    const removed = (await s.ctx.store.prisma.revokedHost.findMany()).map((r) => r.hostId);
+    expect(removed.length).toBeGreaterThan(0);
+    // The agent of this data dir was removed by the test above; its next start is a new agent.
+    const next = await s.localHostIdentity('agent', { hostname: 'x', dnsNames: [], ips: [] });
+    expect(removed).not.toContain(next.hostId);
+    expect(JSON.parse(readFileSync(localHostIdsPath(dataDir), 'utf8')).agent).toBe(next.hostId);
+    await s.heartbeat(hostCaller(s, next.certPem), { name: 'local', version: '0.1.0', databases: [db('demo')] });
+    expect((await s.listAgents(admin)).map((a) => a.id)).toEqual([next.hostId]);
+    // And it keeps that id on the start after.
+    expect((await s.localHostIdentity('agent', { hostname: 'x', dnsNames: [], ips: [] })).hostId).toBe(next.hostId);
   });
 });

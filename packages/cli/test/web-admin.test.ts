@@ -180,6 +180,20 @@ describe('web admin pages and APIs: who may do what', () => {
     const page = await getPage(c, admin, '/admin/agents');
     expect(page.text).toContain('data-testid="agent-row-db-host-1"');
     expect(page.text).toContain('PostgreSQL 15.8');
+    // Online agents can be removed too (a compromised host that still runs), after a confirmation.
+    expect(page.text).toContain('data-testid="agent-remove-db-host-1"');
+
+    // The API removes an online agent only with force=true, and says how.
+    const refused = await callWithCookie(c, admin, 'DELETE', `/admin/agents/${agent.hostId}`);
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.json.error.message).toMatch(/is online .*--force/);
+    const bad = await callWithCookie(c, admin, 'DELETE', `/admin/agents/${agent.hostId}?force=yes`);
+    expect(bad.status, bad.text).toBe(400);
+    const removed = await callWithCookie(c, admin, 'DELETE', `/admin/agents/${agent.hostId}?force=true`);
+    expect(removed.status, removed.text).toBe(204);
+    const revoked = await agent.call('POST', '/agents/heartbeat', { name: 'db-host-1', version: '0.1.0', databases: [] });
+    expect(revoked.status).toBe(403);
+    expect(revoked.json.error).toMatchObject({ code: 'host_removed', message: expect.stringContaining('was removed by boss at') });
   });
 
   it('refuses a cookie request without the CSRF token or from another origin', async () => {

@@ -98,6 +98,21 @@ export class TunnelServer {
     this.events.off(event, fn);
   }
 
+  /**
+   * Closes every tunnel of this host, up or still waiting for its hello, telling the agent
+   * why; returns how many there were. For a host the cluster no longer trusts (an admin
+   * removed it): verifyAgent refuses its new tunnels, this ends those it already has.
+   */
+  closeHost(hostId: string, reason: string): number {
+    let closed = 0;
+    for (const conn of [...this.connections]) {
+      if (conn.hostId !== hostId) continue;
+      conn.close(reason);
+      closed++;
+    }
+    return closed;
+  }
+
   /** Closes every tunnel (agents will reconnect elsewhere) and resolves once their sockets are gone. */
   async close(): Promise<void> {
     this.closing = true;

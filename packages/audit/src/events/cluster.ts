@@ -32,7 +32,7 @@ export const instanceJoin = z.object({
   addr: text.optional(),
 });
 
-/** An admin removed an offline agent and the databases it had registered. */
+/** An admin removed an agent and the databases it had registered, and revoked its host id. */
 export const agentDelete = z.object({
   event: z.literal('agent.delete'),
   ...commonFields,
@@ -41,6 +41,10 @@ export const agentDelete = z.object({
   name: text,
   /** The databases it had registered, removed with it. */
   databases: z.array(text).default([]),
+  /** The host id is locked out for good (every removal since revocation exists; false in older events). */
+  revoked: z.boolean().default(false),
+  /** The agent was online and the admin removed it anyway (--force). */
+  forced: z.boolean().default(false),
 });
 
 const route = z.object({

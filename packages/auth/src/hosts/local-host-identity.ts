@@ -44,8 +44,20 @@ function readHostIds(file: string, warn: (message: string) => void): HostIds {
 export function localHostId(dataDir: string, role: LocalHostRole, warn: (message: string) => void = () => undefined): string {
   const file = localHostIdsPath(dataDir);
   const ids = readHostIds(file, warn);
-  const known = ids[role];
-  if (known) return known;
+  return ids[role] ?? writeNewHostId(dataDir, ids, role);
+}
+
+/**
+ * A new host id for this data dir's proxy or agent, in place of the one it had: after an
+ * admin removed (revoked) it, the host of `postern start` itself comes back as a new agent,
+ * as a remote one does when it joins again.
+ */
+export function replaceLocalHostId(dataDir: string, role: LocalHostRole, warn: (message: string) => void = () => undefined): string {
+  return writeNewHostId(dataDir, readHostIds(localHostIdsPath(dataDir), warn), role);
+}
+
+function writeNewHostId(dataDir: string, ids: HostIds, role: LocalHostRole): string {
+  const file = localHostIdsPath(dataDir);
   const hostId = randomUUID();
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Written whole and renamed into place: a crash cannot leave half a file.
@@ -67,7 +79,15 @@ export async function issueLocalHostIdentity(
   names: { hostname: string; dnsNames: string[]; ips: string[] },
 ): Promise<HostIdentityMaterial> {
   const key = await generateKeyPair();
-  const hostId = localHostId(ctx.dataDir, role, (message) => ctx.log.warn({ role }, message));
+  const warn = (message: string) => ctx.log.warn({ role }, message);
+  let hostId = localHostId(ctx.dataDir, role, warn);
+  const revoked = await ctx.revokedHosts.lookup(hostId);
+  if (revoked) {
+    // Whoever starts the Auth Service holds its CAs: there is no one to lock out here, only
+    // an id that every component now refuses.
+    hostId = replaceLocalHostId(ctx.dataDir, role, warn);
+    ctx.log.warn({ role, revoked: revoked.hostId, hostId }, `the ${role} of this data dir was removed by ${revoked.revokedBy} at ${revoked.revokedAt.toISOString()}; it starts under a new host id`);
+  }
   const certPem = signHostCertificate(ctx.cas.host, createCsr(key, hostId), { hostId, role, ...names }, HOST_CERT_TTL_MS, ctx.now());
   emit(ctx, 'cert.create', { user: hostId, cert_type: 'host', identity: { user: hostId, roles: [role] }, expires: new Date(ctx.now().getTime() + HOST_CERT_TTL_MS).toISOString() });
   return { hostId, keyPem: key.privateKeyPem, certPem, ca: caBundleOf(ctx) };

@@ -73,14 +73,17 @@ async function authenticateUser(ctx: AuthContext, tokenHash: string): Promise<Us
   };
 }
 
-function authenticateHost(ctx: AuthContext, header: string, req: RequestFacts): HostCaller {
+/** A host signing with its certificate; a removed (revoked) one is marked, and requireHost refuses it. */
+async function authenticateHost(ctx: AuthContext, header: string, req: RequestFacts): Promise<HostCaller> {
   const checked = checkHostRequestSignature(header, { ...req, now: ctx.now().getTime() });
   if (!checked.ok) throw new AuthError('unauthenticated', checked.reason);
+  let host;
   try {
-    const host = verifyHostCertificate(checked.certDer, { trusted: [ctx.cas.host.certPem], clusterName: ctx.clusterName, now: ctx.now() });
-    return { kind: 'host', host };
+    host = verifyHostCertificate(checked.certDer, { trusted: [ctx.cas.host.certPem], clusterName: ctx.clusterName, now: ctx.now() });
   } catch (err) {
     if (err instanceof PkiError) throw new AuthError('unauthenticated', err.message);
     throw err;
   }
+  const revoked = await ctx.revokedHosts.lookup(host.hostId);
+  return revoked ? { kind: 'host', host, revoked } : { kind: 'host', host };
 }

@@ -74,6 +74,8 @@ async function startParts(loaded: LoadedConfig, parts: Part[]): Promise<Record<s
       identity: { hostId: identity.hostId, keyPem: identity.keyPem, certPem: identity.certPem, ca: { user: identity.ca.user, host: identity.ca.host } },
       webUrl: web.url,
       reachable: (id) => web.auth.reachableDatabases(id),
+      // Agents an admin removed: the proxy refuses their tunnels and closes those they have.
+      revokedAgents: () => web.auth.revokedHostIds(),
       // The browser console: tickets are issued and redeemed by the Auth Service of this process.
       console: {
         origins: [...new Set([new URL(`https://${config.proxy.public_addr}`).origin, new URL(web.publicUrl).origin])],

@@ -229,6 +229,24 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
     expect(await prisma.database.count({ where: { agentId: data.id } })).toBe(0);
   },
 
+  async RevokedHost(prisma) {
+    const data = { hostId: randomUUID(), name: unique('agent'), revokedAt: at('2025-03-04T05:06:07.888Z'), revokedBy: 'postern-admin' };
+    expectEveryScalar('RevokedHost', data);
+    await prisma.revokedHost.create({ data });
+    expect(await prisma.revokedHost.findUniqueOrThrow({ where: { hostId: data.hostId } })).toEqual(data);
+
+    const before = new Date();
+    const minimal = await prisma.revokedHost.create({ data: { hostId: randomUUID(), name: 'x', revokedBy: 'alice' } });
+    expectRecent(minimal.revokedAt, before);
+    // A host id is revoked once; a second removal of the same id finds it revoked already.
+    await expectUniqueViolation(prisma.revokedHost.create({ data: { ...data, name: 'again' } }));
+    // No foreign key to agents: the revocation outlives the agent row it was made from.
+    const agentId = await makeAgent(prisma);
+    await prisma.revokedHost.create({ data: { hostId: agentId, name: 'gone', revokedBy: 'alice' } });
+    await prisma.agent.delete({ where: { id: agentId } });
+    expect(await prisma.revokedHost.count({ where: { hostId: agentId } })).toBe(1);
+  },
+
   async Database(prisma) {
     const agentId = await makeAgent(prisma);
     const otherAgentId = await makeAgent(prisma);

@@ -40,8 +40,8 @@ function AgentCard({ agent, now, canRemove }: { agent: AgentInfo; now: number; c
           last heartbeat {timeAgo(agent.last_heartbeat, now)}
         </span>
         <span className="ml-auto font-mono text-xs text-slate-400">{agent.id}</span>
-        {/* A running agent registers again with its next heartbeat: only offline ones can go. */}
-        {canRemove && agent.status === 'offline' ? <DeleteAgentButton id={agent.id} name={agent.name} /> : null}
+        {/* Removing revokes the host; an online agent (a compromised host that still runs) goes with force, after a warning. */}
+        {canRemove ? <DeleteAgentButton id={agent.id} name={agent.name} online={agent.status === 'online'} /> : null}
       </div>
       {agent.databases.length === 0 ? (
         <p className="px-3 py-2 text-sm text-slate-500">Serves no database.</p>

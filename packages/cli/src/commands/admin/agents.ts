@@ -16,7 +16,7 @@ function findAgent(agents: AgentInfo[], ref: string): AgentInfo {
 }
 
 export function registerAdminAgents(admin: Command): void {
-  const agents = admin.command('agents').description('the agents that registered, and removing those gone for good');
+  const agents = admin.command('agents').description('the agents that registered, and removing (revoking) those gone for good or compromised');
   agents
     .command('ls')
     .description('list agents with their status and databases')
@@ -33,11 +33,17 @@ export function registerAdminAgents(admin: Command): void {
     });
   agents
     .command('rm <agent>')
-    .description('remove an offline agent (by id, or by name when only one has it) and the databases it registered')
-    .action(async (ref: string, _opts: unknown, cmd: Command) => {
+    .description(
+      'remove an agent (by id, or by name when only one has it) with the databases it registered, and revoke its host: ' +
+        'its certificate is refused from then on and proxies close its tunnels, so it must join again with a new token. ' +
+        'An online agent is removed only with --force',
+    )
+    .option('--force', 'remove it even while it is online (a compromised host that still runs): its tunnels and sessions are cut at once')
+    .action(async (ref: string, opts: { force?: boolean }, cmd: Command) => {
       const target = adminTarget(cmd);
       const agent = findAgent((await callApi(target, 'GET', '/admin/agents', listAgentsResponse)).agents, ref);
-      await callApi(target, 'DELETE', `/admin/agents/${encodeURIComponent(agent.id)}`, null);
-      console.log(`Agent ${agent.name} (${agent.id}) removed${agent.databases.length ? `, with ${agent.databases.map((d) => d.name).join(', ')}` : ''}.`);
+      await callApi(target, 'DELETE', `/admin/agents/${encodeURIComponent(agent.id)}${opts.force ? '?force=true' : ''}`, null);
+      const dbs = agent.databases.length ? `, with ${agent.databases.map((d) => d.name).join(', ')}` : '';
+      console.log(`Agent ${agent.name} (${agent.id}) removed${dbs}; its host is revoked: to serve again it must join with a new token (postern admin tokens add --type agent).`);
     });
 }

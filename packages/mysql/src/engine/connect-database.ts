@@ -1,8 +1,6 @@
-import { connect as connectTcpSocket, isIP } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as connectTlsSocket } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { clientTlsContext, keepSession, resumableSession } from '@postern/engine';
+import { clientTlsContext, connectTcp as openTcp, keepSession, resumableSession, startClientTls } from '@postern/engine';
 import type { DatabaseTarget, DbClientCredentials } from '@postern/engine';
 import { readPacket, ReadTimeoutError } from '../io/read-packet';
 import { Capability } from '../protocol/constants';
@@ -79,26 +77,7 @@ function addressOf(target: DatabaseEndpoint): DatabaseAddress {
 }
 
 export function connectTcp(address: DatabaseAddress, where: string, deadline: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connectTcpSocket({ host: address.host, port: address.port });
-    const fail = (reason: string): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new SessionFailure(ErrorCode.Unreachable, `${where} is unreachable: ${reason}`));
-    };
-    const timer = setTimeout(() => fail('no answer in time (ETIMEDOUT)'), Math.max(0, deadline - Date.now()));
-    socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      // From here errors surface on whoever reads the socket; this listener only keeps a
-      // late one from crashing the agent.
-      socket.on('error', () => {});
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true, 60_000);
-      resolve(socket);
-    });
-  });
+  return openTcp(address, deadline, (reason) => new SessionFailure(ErrorCode.Unreachable, `${where} is unreachable: ${reason}`));
 }
 
 /** The server speaks first: its HandshakeV10, or an ERR (too many connections, host blocked). */
@@ -140,38 +119,23 @@ function notMysql(where: string, why: string): SessionFailure {
 }
 
 function startTls(tcp: Socket, target: DatabaseEndpoint, address: DatabaseAddress, creds: DbClientCredentials, deadline: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const secureContext = clientTlsContext({ caPem: target.caPem, certPem: creds.certPem, keyPem: creds.keyPem });
-    const server = formatAddress(address);
-    const socket = connectTlsSocket({
-      socket: tcp,
-      // checkServerIdentity compares this with the certificate's SANs (IP SANs for an IP).
-      host: address.host,
-      // SNI carries host names only (RFC 6066).
-      ...(isIP(address.host) ? {} : { servername: address.host }),
-      // CA, certificate and key (TLS 1.2 at least), parsed once per database and db user.
+  const secureContext = clientTlsContext({ caPem: target.caPem, certPem: creds.certPem, keyPem: creds.keyPem });
+  const server = formatAddress(address);
+  return startClientTls(
+    {
+      tcp,
+      address,
       secureContext,
+      deadline,
       // MySQL and MariaDB resume TLS sessions: a new connection then skips the certificate
       // exchange and its signatures on both sides.
-      session: resumableSession(secureContext, server),
-    });
-    socket.on('session', (session: Buffer) => keepSession(secureContext, server, session));
-    const timer = setTimeout(() => fail(new Error('the TLS handshake did not finish in time')), Math.max(0, deadline - Date.now()));
-    function fail(err: Error): void {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(
-        new SessionFailure(
-          ErrorCode.TlsFailed,
-          `TLS with database ${target.name} at ${formatAddress(address)} failed: ${err.message} (check that its certificate was signed for this address by the CA the agent has for it: \`postern admin db sign\`)`,
-        ),
-      );
-    }
-    socket.once('error', fail);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      socket.off('error', fail);
-      resolve(socket);
-    });
-  });
+      extra: { session: resumableSession(secureContext, server) },
+      onSocket: (socket) => socket.on('session', (session: Buffer) => keepSession(secureContext, server, session)),
+    },
+    (err) =>
+      new SessionFailure(
+        ErrorCode.TlsFailed,
+        `TLS with database ${target.name} at ${formatAddress(address)} failed: ${err.message} (check that its certificate was signed for this address by the CA the agent has for it: \`postern admin db sign\`)`,
+      ),
+  );
 }

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { describeError } from '@postern/engine';
 import type { Engine, SessionContext } from '@postern/engine';
 import { DEFAULT_SESSION_OPTIONS, MysqlSession } from './session';
 import type { SessionOptions } from './session';
@@ -35,7 +36,7 @@ export class MysqlEngine implements Engine {
       await session.run();
     } catch (err) {
       // A bug, not a client's or database's fault; the session still gets closed below.
-      ctx.log.error({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'mysql session failed');
+      ctx.log.error({ err: describeError(err) }, 'mysql session failed');
     } finally {
       await session.finish();
     }

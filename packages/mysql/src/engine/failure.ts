@@ -29,7 +29,8 @@ export function replyForKind(kind: SessionErrorKind): MysqlErrorCode {
   return REPLY_BY_KIND[kind];
 }
 
-export const AUDIT_UNAVAILABLE_MESSAGE = 'audit log unavailable; Postern refuses to run queries unaudited';
+// The same words for every protocol: the agent refuses rather than run unaudited.
+export { AUDIT_UNAVAILABLE_MESSAGE } from '@postern/engine';
 
 export const CHANGE_USER_REFUSED_MESSAGE =
   'Postern does not allow COM_CHANGE_USER: the db user is fixed by your certificate; run `postern db login NAME --db-user USER` and reconnect';

@@ -1,12 +1,21 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { AuditEventDraft, SessionContext } from '@postern/engine';
-import { SessionError } from '@postern/engine';
+import type { SessionContext } from '@postern/engine';
+import {
+  auditOrThrow,
+  auditQuietly,
+  AuditUnavailable,
+  closeGracefully,
+  DEFAULT_CLOSE_GRACE_MS,
+  describeError,
+  logSessionEnd,
+  relay,
+  SessionError,
+} from '@postern/engine';
 import { missingFormatCapabilities, upstreamCapabilities } from '../capabilities';
 import { capabilityNames } from '../protocol/constants';
 import { decodeStartup, StartupRecordError } from '../handoff';
 import type { MysqlStartup } from '../handoff';
-import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '@postern/engine';
 import { errorPacket } from '../io/send-error';
 import { buildCommand } from '../protocol/commands';
 import { ErrorCode } from '../protocol/error-codes';
@@ -16,9 +25,7 @@ import type { HandshakeV10 } from '../protocol/packets/handshake-v10';
 import type { SslRequest } from '../protocol/packets/ssl-request';
 import { CommandAuditor } from './command-auditor';
 import { connectDatabase } from './connect-database';
-import { AUDIT_UNAVAILABLE_MESSAGE, replyForKind, SessionFailure } from './failure';
-import { relay } from '@postern/engine';
-import type { RelayOutcome } from '@postern/engine';
+import { replyForKind, SessionFailure } from './failure';
 import { routeMismatch, sessionDatabase } from './route';
 import { authenticate } from './server-auth';
 import { ServerObserver } from './server-observer';
@@ -35,11 +42,6 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   closeGraceMs: DEFAULT_CLOSE_GRACE_MS,
 };
-
-/** Thrown by our audit wrapper so the relay can tell "cannot audit" from a broken client. */
-class AuditUnavailable extends Error {
-  override name = 'AuditUnavailable';
-}
 
 /** Before decodeStartup has told us better: the client's auth result after SSLRequest + HandshakeResponse41. */
 const DEFAULT_AUTH_RESULT_SEQUENCE = 3;
@@ -82,7 +84,7 @@ export class MysqlSession {
       startup = decodeStartup(this.startupRecord);
     } catch (err) {
       if (!(err instanceof StartupRecordError)) throw err;
-      ctx.log.error({ err: describe(err) }, 'bad mysql startup record');
+      ctx.log.error({ err: describeError(err) }, 'bad mysql startup record');
       return this.refuse(new SessionFailure(ErrorCode.Internal, 'Postern could not read your connection handshake; ask an administrator to look at the agent logs'));
     }
     this.sequenceId = startup.sequenceId;
@@ -91,7 +93,7 @@ export class MysqlSession {
     try {
       decision = await ctx.authorize();
     } catch (err) {
-      ctx.log.error({ err: describe(err) }, 'access check failed');
+      ctx.log.error({ err: describeError(err) }, 'access check failed');
       return this.refuse(new SessionFailure(ErrorCode.Internal, 'Postern could not check your access; try again, or ask an administrator to look at the agent logs'));
     }
     if (!decision.allowed) return this.refuse(new SessionFailure(ErrorCode.AccessDenied, decision.reason));
@@ -125,7 +127,7 @@ export class MysqlSession {
         },
         { service: ctx.database.name, where: connection.where, deadline },
       );
-      this.audit({ event: 'db.session.start', success: true });
+      auditOrThrow(this.ctx, { event: 'db.session.start', success: true });
       // The client awaits its authentication result; the server's OK (status flags,
       // session state) is it, renumbered to the client's sequence.
       this.client.write(framePacket(ok, this.sequenceId));
@@ -161,7 +163,7 @@ export class MysqlSession {
       observer.push(leftover);
       this.client.write(leftover);
     }
-    const auditor = new CommandAuditor((draft) => this.audit(draft), statements, { maxPacketLength: this.opts.maxPacketLength });
+    const auditor = new CommandAuditor((draft) => auditOrThrow(this.ctx, draft), statements, { maxPacketLength: this.opts.maxPacketLength });
     const outcome = await relay({
       client: this.client,
       server,
@@ -177,8 +179,8 @@ export class MysqlSession {
       observeServer: (chunk) => observer.push(chunk),
     });
 
-    this.logEnd(outcome);
-    this.auditQuietly({ event: 'db.session.end' });
+    logSessionEnd(this.ctx.log, 'mysql', outcome, this.startedAt);
+    auditQuietly(this.ctx, { event: 'db.session.end' });
 
     if (outcome.by === 'inspector') {
       const failure = inspectorFailure(outcome.error);
@@ -202,40 +204,10 @@ export class MysqlSession {
 
   /** The session does not start: audit why, and tell the client. */
   private refuse(failure: SessionFailure): undefined {
-    this.auditQuietly({ event: 'db.session.start', success: false, error: failure.message });
+    auditQuietly(this.ctx, { event: 'db.session.start', success: false, error: failure.message });
     this.ctx.log.info({ code: failure.reply.code, sqlState: failure.reply.sqlState, reason: failure.message }, 'mysql session refused');
     this.clientLastWords = errorPacket({ ...failure.reply, message: failure.message }, this.sequenceId);
     return undefined;
-  }
-
-  /** Audits or throws AuditUnavailable: the caller must not go on unaudited. */
-  private audit(draft: AuditEventDraft): void {
-    try {
-      this.ctx.audit(draft);
-    } catch (err) {
-      if (!(err instanceof SessionError && err.kind === 'audit_unavailable')) {
-        this.ctx.log.error({ err: describe(err) }, 'audit failed');
-      }
-      throw new AuditUnavailable(AUDIT_UNAVAILABLE_MESSAGE);
-    }
-  }
-
-  /** For events that must not stop what is already happening (a refusal, the end). */
-  private auditQuietly(draft: AuditEventDraft): void {
-    try {
-      this.ctx.audit(draft);
-    } catch (err) {
-      this.ctx.log.error({ err: describe(err), event: draft.event }, 'audit event lost');
-    }
-  }
-
-  private logEnd(outcome: RelayOutcome): void {
-    const fields = { by: outcome.by, durationMs: Date.now() - this.startedAt, ...(outcome.error ? { err: describe(outcome.error) } : {}) };
-    if (outcome.by === 'inspector') this.ctx.log.warn(fields, 'mysql session stopped');
-    // Debug, not info: a line per connection was a synchronous write to stderr for every
-    // session (about 2 % of the agent's CPU under pgbench -C), and the audit log already
-    // records each session's end (db.session.end).
-    else this.ctx.log.debug(fields, 'mysql session ended');
   }
 }
 
@@ -243,17 +215,12 @@ function toFailure(err: unknown): SessionFailure {
   if (err instanceof SessionFailure) return err;
   if (err instanceof AuditUnavailable) return new SessionFailure(ErrorCode.AuditUnavailable, err.message);
   if (err instanceof SessionError) return new SessionFailure(replyForKind(err.kind), err.message);
-  return new SessionFailure(ErrorCode.Internal, `Postern failed to connect the session: ${describe(err)}`);
+  return new SessionFailure(ErrorCode.Internal, `Postern failed to connect the session: ${describeError(err)}`);
 }
 
 function inspectorFailure(err: unknown): SessionFailure {
   if (err instanceof ProtocolError) return new SessionFailure(err.reply, `protocol violation: ${err.message}`);
   return toFailure(err);
-}
-
-/** Error descriptions for logs; ours never contain query text. */
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 function ignore(): void {}

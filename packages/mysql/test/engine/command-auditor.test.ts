@@ -4,7 +4,7 @@ import { CHANGE_USER_REFUSED_MESSAGE, ProtocolError } from '../../src/index';
 import { CommandAuditor } from '../../src/engine/command-auditor';
 import { ServerObserver } from '../../src/engine/server-observer';
 import { StatementRegistry } from '../../src/engine/statements';
-import { everySplit, hex } from '../helpers/bytes';
+import { everySplit, hex } from '@postern/testing/bytes';
 import { errFields } from '../helpers/wire-client';
 import { commands, packet, server } from '../protocol/samples';
 

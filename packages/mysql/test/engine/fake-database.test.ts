@@ -22,7 +22,7 @@ import {
 } from '../../src/index';
 import type { HandshakeResponse41, Packet, ReadHandshakeOptions } from '../../src/index';
 import { readPacket } from '../../src/io/read-packet';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { createTestPki } from '@postern/testing';
 import type { TestPki } from '@postern/testing';
 import { recordingLogger } from '@postern/testing';

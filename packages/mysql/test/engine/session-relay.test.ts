@@ -6,7 +6,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Capability, DEFAULT_PROXY_CAPABILITIES, probeServer, probeServerVersion } from '../../src/index';
 import { freePort } from '@postern/testing';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { errFields } from '../helpers/wire-client';
 import type { WireClient } from '../helpers/wire-client';
 import { wireLogin } from '../helpers/wire-login';

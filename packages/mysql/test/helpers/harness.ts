@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import mysql from 'mysql2/promise';
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
-import { makeEvent } from '@postern/audit';
-import { SessionError } from '@postern/engine';
-import type { AuditEventDraft, DatabaseTarget, DbClientCredentials, SessionContext } from '@postern/engine';
+import type { AuditEventDraft, SessionContext } from '@postern/engine';
 import { run, startMariadb } from '@postern/testing';
 import type { RunResult, TestMariadb } from '@postern/testing';
 import { encodeStartup, MysqlEngine, readHandshake } from '../../src/index';
 import type { MysqlEngineOptions, ReadHandshakeOptions } from '../../src/index';
 import { createTestPki } from '@postern/testing';
 import type { TestPki } from '@postern/testing';
-import { recordingLogger } from '@postern/testing';
-import type { LogLine } from '@postern/testing';
+import { fakeSessionContext, startTestListener } from '@postern/testing';
+import type { FakeSessionConfig, LogLine, TestListener } from '@postern/testing';
 import { tlsUpgrader } from './tls-upgrade';
 
 // A stand-in for the proxy and the agent around the engine: a plain TCP listener that
@@ -27,8 +24,6 @@ export const DB_NAME = 'appdb';
 /** What the test proxy's greeting announces, so tests can tell it from the real server's. */
 export const PROXY_VERSION = '10.11.99-MariaDB-postern-test';
 
-type AccessDecision = Awaited<ReturnType<SessionContext['authorize']>>;
-
 export interface SessionRecord {
   id: string;
   startup: Record<string, string>;
@@ -36,13 +31,7 @@ export interface SessionRecord {
   done: Promise<void>;
 }
 
-export interface HarnessConfig {
-  route: { username: string; database: string };
-  authorize: () => Promise<AccessDecision>;
-  /** True makes ctx.audit throw SessionError('audit_unavailable') for that draft. */
-  auditFails: (draft: AuditEventDraft) => boolean;
-  database: DatabaseTarget;
-  credentials: (route: { username: string }) => DbClientCredentials;
+export interface HarnessConfig extends FakeSessionConfig {
   /** What the test proxy's readHandshake is given, beyond the version and the TLS upgrade. */
   handshake: Partial<ReadHandshakeOptions>;
 }
@@ -75,10 +64,8 @@ export interface HarnessOptions {
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const pki = await createTestPki();
   const db = await startMariadb({ tls: { serverCertPem: pki.server.certPem, serverKeyPem: pki.server.keyPem, clientCaPem: pki.ca.certPem } });
-  const sockets = new Set<Socket>();
   const clients = new Set<Connection>();
-  const handlers = new Set<Promise<void>>();
-  let server: Server | undefined;
+  let listener: TestListener | undefined;
 
   try {
     await db.query(
@@ -115,7 +102,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         harness.logs = [];
       },
       async idle() {
-        while (handlers.size > 0) await Promise.allSettled([...handlers]);
+        await listener?.idle();
       },
       queryDrafts() {
         return harness.sessions.flatMap((s) => s.audits).filter((d) => d.event === 'db.session.query');
@@ -140,8 +127,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       },
       async stop() {
         await Promise.allSettled([...clients].map((c) => c.end()));
-        for (const socket of sockets) socket.destroy();
-        await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+        await listener?.close();
         await db.stop();
       },
     };
@@ -159,92 +145,34 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       const startup = encodeStartup(outcome);
       const record: SessionRecord = { id: randomUUID(), startup, audits: [], done: Promise.resolve() };
       harness.sessions.push(record);
-      record.done = engine.handleConnection(outcome.socket, startup, fakeContext(harness, record));
+      record.done = engine.handleConnection(outcome.socket, startup, sessionContext(harness, record));
       await record.done;
     };
 
-    server = createServer((socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-      const handler = serve(socket).catch((err: unknown) => {
-        harness.logs.push({ level: 'harness', args: [String(err)] });
-      });
-      handlers.add(handler);
-      void handler.finally(() => handlers.delete(handler));
+    listener = await startTestListener(serve, (err) => {
+      harness.logs.push({ level: 'harness', args: [String(err)] });
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    harness.port = (server.address() as { port: number }).port;
+    harness.port = listener.port;
     return harness;
   } catch (err) {
-    server?.close();
+    await listener?.close();
     await db.stop();
     throw err;
   }
 }
 
-function fakeContext(harness: Harness, record: SessionRecord): SessionContext {
-  const config = harness.config;
-  const route = { service: SERVICE, protocol: 'mysql' as const, ...config.route };
-  return {
+function sessionContext(harness: Harness, record: SessionRecord): SessionContext {
+  return fakeSessionContext({
     sessionId: record.id,
-    identity: {
-      kind: 'user',
-      clusterName: 'test',
-      username: 'alice@example.com',
-      roles: ['dev'],
-      traits: {},
-      expires: new Date(Date.now() + 3_600_000),
-      route,
-    },
-    database: config.database,
-    clientAddr: '127.0.0.1',
-    accessThrough: 'native',
-    authorize: () => config.authorize(),
-    dbCredentials: async () => config.credentials(route),
-    audit(draft) {
-      if (config.auditFails(draft)) throw new SessionError('audit_unavailable', 'the audit queue is full');
-      record.audits.push(draft);
-      checkSchema(harness, record, draft);
-    },
-    log: recordingLogger(harness.logs),
-  };
+    config: harness.config,
+    audits: record.audits,
+    logs: harness.logs,
+    schemaErrors: harness.auditSchemaErrors,
+    draftEvents: DRAFT_EVENTS,
+  });
 }
 
 /** Events @postern/audit does not know yet; drafts of them are checked by the tests instead. */
 const DRAFT_EVENTS = new Set(['db.session.mysql.init_db']);
 
-/** What the agent would do with a draft: add the common fields and validate the event. */
-function checkSchema(harness: Harness, record: SessionRecord, draft: AuditEventDraft): void {
-  const { event, ...fields } = draft;
-  if (DRAFT_EVENTS.has(event)) return;
-  try {
-    // Drafts are loosely typed for every protocol; the schema check is the point here.
-    const build = makeEvent as (name: string, fields: Record<string, unknown>, cluster: string) => unknown;
-    build(
-      event,
-      {
-        user: 'alice@example.com',
-        sid: record.id,
-        db_service: SERVICE,
-        db_protocol: 'mysql',
-        db_uri: harness.config.database.uri,
-        db_name: harness.config.route.database,
-        db_user: harness.config.route.username,
-        access_through: 'native',
-        ...fields,
-      },
-      'test',
-    );
-  } catch (err) {
-    harness.auditSchemaErrors.push(`${event}: ${String(err)}`);
-  }
-}
-
-/** Polls until `check` holds; for events that happen on the engine's schedule. */
-export async function eventually(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { eventually } from '@postern/testing';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCommand, commandName, decodeExecuteParameters, inferParameterCount, MAX_PARAMETER_TEXT, parseCommand, ProtocolError } from '../../src/index';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { commands } from './samples';
 
 describe('parseCommand', () => {

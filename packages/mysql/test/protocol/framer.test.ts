@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { framePacket, MAX_PART_LENGTH, nextSequenceId, PacketFramer, PacketReader, ProtocolError } from '../../src/index';
 import type { Packet, PacketPart } from '../../src/index';
-import { everySplit, hex } from '../helpers/bytes';
+import { everySplit, hex } from '@postern/testing/bytes';
 import { client, commands, packet, server } from './samples';
 
 function drainParts(framer: PacketFramer): PacketPart[] {

@@ -18,7 +18,7 @@ import {
 import { CommandAuditor } from '../../src/engine/command-auditor';
 import { ServerObserver } from '../../src/engine/server-observer';
 import { StatementRegistry } from '../../src/engine/statements';
-import { prng } from '../helpers/bytes';
+import { prng } from '@postern/testing/bytes';
 import { client, commands, packet, server } from './samples';
 
 const ITERATIONS = 5_000;

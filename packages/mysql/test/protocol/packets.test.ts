@@ -24,7 +24,7 @@ import {
   parseStmtPrepareOk,
   ProtocolError,
 } from '../../src/index';
-import { everySplit, hex } from '../helpers/bytes';
+import { everySplit, hex } from '@postern/testing/bytes';
 import { client, packet, server } from './samples';
 
 const P41 = Capability.Protocol41;

@@ -1,4 +1,4 @@
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 
 // Hand-assembled payloads (no packet header), shared by the codec tests. Lengths were
 // counted by hand; the comments show the sums.

@@ -3,7 +3,7 @@ import type { Server, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Capability, DEFAULT_PROXY_CAPABILITIES, encodeStartup, readHandshake, sendError, TLS_REQUIRED_MESSAGE } from '../../src/index';
 import type { HandshakeOutcome, ReadHandshakeOptions } from '../../src/index';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { createTestPki } from '@postern/testing';
 import type { TestPki } from '@postern/testing';
 import { tlsUpgrader } from '../helpers/tls-upgrade';

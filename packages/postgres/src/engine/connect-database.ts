@@ -1,8 +1,6 @@
-import { connect as connectTcpSocket, isIP } from 'node:net';
 import type { Socket } from 'node:net';
-import { connect as connectTlsSocket } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
-import { checkServerNameCheaply, clientTlsContext } from '@postern/engine';
+import { checkServerNameCheaply, clientTlsContext, connectTcp as openTcp, startClientTls } from '@postern/engine';
 import type { DatabaseTarget, DbClientCredentials } from '@postern/engine';
 import { readChunk } from '../io/read-frame';
 import { EncryptionResponse } from '../protocol/codes';
@@ -33,26 +31,11 @@ export async function connectDatabase(target: DatabaseEndpoint, creds: DbClientC
 }
 
 export function connectTcp(target: DatabaseEndpoint, address: DatabaseAddress, deadline: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connectTcpSocket({ host: address.host, port: address.port });
-    const fail = (reason: string): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new SessionFailure(SqlState.UnableToEstablishConnection, `database ${target.name} at ${formatAddress(address)} is unreachable: ${reason}`));
-    };
-    const timer = setTimeout(() => fail('no answer in time (ETIMEDOUT)'), Math.max(0, deadline - Date.now()));
-    socket.once('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      // From here errors surface on whoever reads the socket (the SSL request, then TLS);
-      // this listener only keeps a late one from crashing the agent.
-      socket.on('error', () => {});
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true, 60_000);
-      resolve(socket);
-    });
-  });
+  return openTcp(
+    address,
+    deadline,
+    (reason) => new SessionFailure(SqlState.UnableToEstablishConnection, `database ${target.name} at ${formatAddress(address)} is unreachable: ${reason}`),
+  );
 }
 
 async function requestTls(tcp: Socket, target: DatabaseEndpoint, address: DatabaseAddress, deadline: number): Promise<void> {
@@ -82,36 +65,19 @@ async function requestTls(tcp: Socket, target: DatabaseEndpoint, address: Databa
 }
 
 function startTls(tcp: Socket, target: DatabaseEndpoint, address: DatabaseAddress, creds: DbClientCredentials, deadline: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = connectTlsSocket({
-      socket: tcp,
-      // checkServerIdentity compares this with the certificate's SANs (IP SANs for an IP).
-      host: address.host,
-      // SNI carries host names only (RFC 6066).
-      ...(isIP(address.host) ? {} : { servername: address.host }),
-      // CA, certificate and key (TLS 1.2 at least), parsed once per database and db user.
+  return startClientTls(
+    {
+      tcp,
+      address,
       secureContext: clientTlsContext({ caPem: target.caPem, certPem: creds.certPem, keyPem: creds.keyPem }),
+      deadline,
       // PostgreSQL 17+ checks it when offered; older servers ignore it.
-      ALPNProtocols: ['postgresql'],
-    });
-    checkServerNameCheaply(socket);
-    const timer = setTimeout(() => fail(new Error('the TLS handshake did not finish in time')), Math.max(0, deadline - Date.now()));
-    function fail(err: Error): void {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(
-        new SessionFailure(
-          SqlState.UnableToEstablishConnection,
-          `TLS with database ${target.name} at ${formatAddress(address)} failed: ${err.message}`,
-          { hint: 'check that the database certificate was signed for this address by the CA the agent has for it (`postern admin db sign`)' },
-        ),
-      );
-    }
-    socket.once('error', fail);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      socket.off('error', fail);
-      resolve(socket);
-    });
-  });
+      extra: { ALPNProtocols: ['postgresql'] },
+      onSocket: checkServerNameCheaply,
+    },
+    (err) =>
+      new SessionFailure(SqlState.UnableToEstablishConnection, `TLS with database ${target.name} at ${formatAddress(address)} failed: ${err.message}`, {
+        hint: 'check that the database certificate was signed for this address by the CA the agent has for it (`postern admin db sign`)',
+      }),
+  );
 }

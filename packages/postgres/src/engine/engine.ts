@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import { describeError } from '@postern/engine';
 import type { Engine, SessionContext } from '@postern/engine';
 import { DEFAULT_SESSION_OPTIONS, PostgresSession } from './session';
 import type { BackendKey, SessionOptions } from './session';
@@ -44,7 +45,7 @@ export class PostgresEngine implements Engine {
       await session.run();
     } catch (err) {
       // A bug, not a client's or database's fault; the session still gets closed below.
-      ctx.log.error({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'postgres session failed');
+      ctx.log.error({ err: describeError(err) }, 'postgres session failed');
     } finally {
       await session.finish();
     }

@@ -30,4 +30,5 @@ export function sqlStateForKind(kind: SessionErrorKind): string {
   return SQLSTATE_BY_KIND[kind];
 }
 
-export const AUDIT_UNAVAILABLE_MESSAGE = 'audit log unavailable; Postern refuses to run queries unaudited';
+// The same words for every protocol: the agent refuses rather than run unaudited.
+export { AUDIT_UNAVAILABLE_MESSAGE } from '@postern/engine';

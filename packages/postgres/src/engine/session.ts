@@ -1,17 +1,24 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { AuditEventDraft, DatabaseTarget, SessionContext } from '@postern/engine';
-import { SessionError } from '@postern/engine';
-import { closeGracefully, DEFAULT_CLOSE_GRACE_MS } from '@postern/engine';
+import type { DatabaseTarget, SessionContext } from '@postern/engine';
+import {
+  auditOrThrow,
+  auditQuietly,
+  AuditUnavailable,
+  closeGracefully,
+  DEFAULT_CLOSE_GRACE_MS,
+  describeError,
+  logSessionEnd,
+  relay,
+  SessionError,
+} from '@postern/engine';
 import { MessageBoundaryTracker } from '../protocol/boundary';
 import { ProtocolError } from '../protocol/errors';
 import { serialize } from '../protocol/serializer';
 import { SqlState } from '../protocol/sqlstate';
 import { connectDatabase } from './connect-database';
-import { AUDIT_UNAVAILABLE_MESSAGE, SessionFailure, sqlStateForKind } from './failure';
+import { SessionFailure, sqlStateForKind } from './failure';
 import { QueryAuditor } from './query-auditor';
-import { relay } from '@postern/engine';
-import type { RelayOutcome } from '@postern/engine';
 import { routeMismatch, upstreamParams } from './route';
 import { completeServerStartup } from './server-startup';
 
@@ -35,11 +42,6 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
   closeGraceMs: DEFAULT_CLOSE_GRACE_MS,
 };
-
-/** Thrown by our audit wrapper so the relay can tell "cannot audit" from a broken client. */
-class AuditUnavailable extends Error {
-  override name = 'AuditUnavailable';
-}
 
 /**
  * One client session on the agent: check access, connect as the route says, relay while
@@ -78,7 +80,7 @@ export class PostgresSession {
     try {
       decision = await ctx.authorize();
     } catch (err) {
-      ctx.log.error({ err: describe(err) }, 'access check failed');
+      ctx.log.error({ err: describeError(err) }, 'access check failed');
       return this.refuse(new SessionFailure(SqlState.InternalError, 'Postern could not check your access; try again, or ask an administrator to look at the agent logs'));
     }
     if (!decision.allowed) return this.refuse(new SessionFailure(SqlState.InvalidAuthorizationSpecification, decision.reason));
@@ -95,7 +97,7 @@ export class PostgresSession {
         service: ctx.database.name,
         deadline,
         onBackendKey: (pid, key) => this.publishBackendKey(pid, key),
-        onReady: () => this.audit({ event: 'db.session.start', success: true }),
+        onReady: () => auditOrThrow(this.ctx, { event: 'db.session.start', success: true }),
       });
       return leftover;
     } catch (err) {
@@ -111,7 +113,7 @@ export class PostgresSession {
       tracker.push(leftover);
       this.client.write(leftover);
     }
-    const auditor = new QueryAuditor((draft) => this.audit(draft), { maxMessageLength: this.opts.maxMessageLength });
+    const auditor = new QueryAuditor((draft) => auditOrThrow(this.ctx, draft), { maxMessageLength: this.opts.maxMessageLength });
     const outcome = await relay({
       client: this.client,
       server,
@@ -122,8 +124,8 @@ export class PostgresSession {
       observeServer: (chunk) => tracker.push(chunk),
     });
 
-    this.logEnd(outcome);
-    this.auditQuietly({ event: 'db.session.end' });
+    logSessionEnd(this.ctx.log, 'postgres', outcome, this.startedAt);
+    auditQuietly(this.ctx, { event: 'db.session.end' });
 
     if (outcome.by === 'inspector') {
       const failure = inspectorFailure(outcome.error);
@@ -145,13 +147,13 @@ export class PostgresSession {
     try {
       this.forgetBackendKey?.();
     } catch (err) {
-      this.ctx.log.warn({ err: describe(err) }, 'onBackendKey cleanup failed');
+      this.ctx.log.warn({ err: describeError(err) }, 'onBackendKey cleanup failed');
     }
   }
 
   /** The session does not start: audit why, and tell the client. */
   private refuse(failure: SessionFailure): undefined {
-    this.auditQuietly({ event: 'db.session.start', success: false, error: failure.message });
+    auditQuietly(this.ctx, { event: 'db.session.start', success: false, error: failure.message });
     this.ctx.log.info({ sqlState: failure.sqlState, reason: failure.message }, 'postgres session refused');
     this.clientLastWords = failure.extra.databaseReply ?? errorResponse(failure);
     return undefined;
@@ -163,38 +165,8 @@ export class PostgresSession {
       const forget = this.opts.onBackendKey({ sessionId: this.ctx.sessionId, database: this.ctx.database, pid, key });
       if (typeof forget === 'function') this.forgetBackendKey = forget;
     } catch (err) {
-      this.ctx.log.warn({ err: describe(err) }, 'onBackendKey failed; cancel requests for this session will not be routed');
+      this.ctx.log.warn({ err: describeError(err) }, 'onBackendKey failed; cancel requests for this session will not be routed');
     }
-  }
-
-  /** Audits or throws AuditUnavailable: the caller must not go on unaudited. */
-  private audit(draft: AuditEventDraft): void {
-    try {
-      this.ctx.audit(draft);
-    } catch (err) {
-      if (!(err instanceof SessionError && err.kind === 'audit_unavailable')) {
-        this.ctx.log.error({ err: describe(err) }, 'audit failed');
-      }
-      throw new AuditUnavailable(AUDIT_UNAVAILABLE_MESSAGE);
-    }
-  }
-
-  /** For events that must not stop what is already happening (a refusal, the end). */
-  private auditQuietly(draft: AuditEventDraft): void {
-    try {
-      this.ctx.audit(draft);
-    } catch (err) {
-      this.ctx.log.error({ err: describe(err), event: draft.event }, 'audit event lost');
-    }
-  }
-
-  private logEnd(outcome: RelayOutcome): void {
-    const fields = { by: outcome.by, durationMs: Date.now() - this.startedAt, ...(outcome.error ? { err: describe(outcome.error) } : {}) };
-    if (outcome.by === 'inspector') this.ctx.log.warn(fields, 'postgres session stopped');
-    // Debug, not info: a line per connection was a synchronous write to stderr for every
-    // session (about 2 % of the agent's CPU under pgbench -C), and the audit log already
-    // records each session's end (db.session.end).
-    else this.ctx.log.debug(fields, 'postgres session ended');
   }
 }
 
@@ -202,7 +174,7 @@ function toFailure(err: unknown): SessionFailure {
   if (err instanceof SessionFailure) return err;
   if (err instanceof AuditUnavailable) return new SessionFailure(SqlState.AuditUnavailable, err.message);
   if (err instanceof SessionError) return new SessionFailure(sqlStateForKind(err.kind), err.message);
-  return new SessionFailure(SqlState.InternalError, `Postern failed to connect the session: ${describe(err)}`);
+  return new SessionFailure(SqlState.InternalError, `Postern failed to connect the session: ${describeError(err)}`);
 }
 
 function inspectorFailure(err: unknown): SessionFailure {
@@ -217,11 +189,6 @@ function errorResponse(failure: SessionFailure): Buffer {
     message: failure.message,
     ...(failure.extra.hint !== undefined ? { hint: failure.extra.hint } : {}),
   });
-}
-
-/** Error descriptions for logs; ours never contain query text. */
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 function ignore(): void {}

@@ -1,3 +1,4 @@
+import { ChunkQueue, formatBytes } from '@postern/engine';
 import { ProtocolError } from './errors';
 
 /** PostgreSQL itself accepts up to 1 GiB; a proxy facing strangers holds far less in memory per message. */
@@ -23,9 +24,9 @@ export interface FramerOptions {
 }
 
 /**
- * Cuts a byte stream into messages. Chunks are kept as received and an offset walks over
- * them: a message lying inside one chunk is returned as a view of it, and only a message
- * that straddles chunks is copied, once, when its last byte arrives.
+ * Cuts a byte stream into messages. The bytes wait in a ChunkQueue: a message lying inside
+ * one chunk is returned as a view of it, and only a message that straddles chunks is
+ * copied, once, when its last byte arrives.
  *
  * Declared lengths are checked as soon as the header is in, before any body is buffered,
  * so a peer announcing 100 MiB is refused without being waited for. After an error the
@@ -34,10 +35,7 @@ export interface FramerOptions {
 export class MessageFramer {
   private readonly startup: boolean;
   private readonly maxLength: number;
-  private readonly chunks: Buffer[] = [];
-  /** Where the unread bytes begin in chunks[0]. */
-  private offset = 0;
-  private buffered = 0;
+  private readonly queue = new ChunkQueue();
   private failure: ProtocolError | undefined;
 
   constructor(opts: FramerOptions = {}) {
@@ -47,22 +45,20 @@ export class MessageFramer {
 
   /** Bytes received and not yet returned as a frame. */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.queue.bufferedBytes;
   }
 
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.queue.push(chunk);
   }
 
   /** The next complete message, or undefined until more bytes arrive. Throws ProtocolError only. */
   next(): Frame | undefined {
     if (this.failure) throw this.failure;
     const headerSize = this.startup ? 4 : 5;
-    if (this.buffered < headerSize) return undefined;
+    if (this.queue.bufferedBytes < headerSize) return undefined;
 
-    const header = this.peek(headerSize);
+    const header = this.queue.peek(headerSize);
     const code = this.startup ? 0 : header[0]!;
     const length = header.readInt32BE(headerSize - 4);
     const minLength = this.startup ? 8 : 4;
@@ -72,17 +68,14 @@ export class MessageFramer {
     }
 
     const total = length + (this.startup ? 0 : 1);
-    if (this.buffered < total) return undefined;
-    const raw = this.take(total);
+    if (this.queue.bufferedBytes < total) return undefined;
+    const raw = this.queue.take(total);
     return { code, raw, body: raw.subarray(headerSize) };
   }
 
   /** Hands back every byte not yet framed (e.g. to unshift into a socket) and empties the framer. */
   remainder(): Buffer {
-    const rest = this.buffered === 0 ? Buffer.alloc(0) : this.take(this.buffered);
-    this.chunks.length = 0;
-    this.offset = 0;
-    return rest;
+    return this.queue.remainder();
   }
 
   private describeBadLength(code: number, length: number, minLength: number): string {
@@ -90,57 +83,8 @@ export class MessageFramer {
     if (length < minLength) return `invalid ${what}: declared length ${length} is below the minimum of ${minLength}`;
     return `${what} declares ${formatBytes(length)}, over the limit of ${formatBytes(this.maxLength)}`;
   }
-
-  /** The first n buffered bytes without consuming them; copies only if they straddle chunks (n ≤ 5). */
-  private peek(n: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length - this.offset >= n) return first.subarray(this.offset, this.offset + n);
-    const out = Buffer.alloc(n);
-    let filled = 0;
-    let start = this.offset;
-    for (const chunk of this.chunks) {
-      filled += chunk.copy(out, filled, start, Math.min(chunk.length, start + n - filled));
-      start = 0;
-      if (filled === n) break;
-    }
-    return out;
-  }
-
-  /** Consumes n buffered bytes: a view when they lie in one chunk, else one copy. */
-  private take(n: number): Buffer {
-    this.buffered -= n;
-    const first = this.chunks[0]!;
-    if (first.length - this.offset >= n) {
-      const view = first.subarray(this.offset, this.offset + n);
-      this.offset += n;
-      if (this.offset === first.length) this.dropFirst();
-      return view;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.chunks[0]!;
-      const end = Math.min(chunk.length, this.offset + n - filled);
-      filled += chunk.copy(out, filled, this.offset, end);
-      if (end === chunk.length) this.dropFirst();
-      else this.offset = end;
-    }
-    return out;
-  }
-
-  private dropFirst(): void {
-    this.chunks.shift();
-    this.offset = 0;
-  }
 }
 
 function describeCode(code: number): string {
   return code >= 0x20 && code < 0x7f ? `'${String.fromCharCode(code)}'` : `0x${code.toString(16).padStart(2, '0')}`;
-}
-
-function formatBytes(n: number): string {
-  const MiB = 1024 * 1024;
-  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
 }

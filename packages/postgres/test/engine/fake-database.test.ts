@@ -4,7 +4,7 @@ import { TLSSocket } from 'node:tls';
 import type { AuditEventDraft, SessionContext } from '@postern/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEngine, serialize, SqlState } from '../../src/index';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { createTestPki } from '@postern/testing';
 import type { TestPki } from '@postern/testing';
 import { recordingLogger } from '@postern/testing';

@@ -2,7 +2,7 @@ import type { AuditEventDraft } from '@postern/engine';
 import { describe, expect, it } from 'vitest';
 import { MAX_REMEMBERED, QueryAuditor } from '../../src/engine/query-auditor';
 import { ProtocolError } from '../../src/index';
-import { everySplit, hex } from '../helpers/bytes';
+import { everySplit, hex } from '@postern/testing/bytes';
 import { frontend } from '../protocol/samples';
 
 function auditorWithLog(): { auditor: QueryAuditor; drafts: AuditEventDraft[] } {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { freePort } from '@postern/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sendCancelRequest, serialize, SqlState } from '../../src/index';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { DB_NAME, DB_USER, eventually, startHarness } from '../helpers/harness';
 import type { Harness } from '../helpers/harness';
 import { errorFields, WireClient } from '../helpers/wire-client';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageFramer, parseBackendMessage, ProtocolError } from '../../src/index';
 import type { BackendMessage } from '../../src/index';
-import { everySplit, hex } from '../helpers/bytes';
+import { everySplit, hex } from '@postern/testing/bytes';
 import { backend } from './samples';
 
 function parseOne(bytes: Buffer): BackendMessage {

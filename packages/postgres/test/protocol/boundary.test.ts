@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessageBoundaryTracker } from '../../src/index';
-import { everySplit, hex } from '../helpers/bytes';
+import { everySplit, hex } from '@postern/testing/bytes';
 import { backend } from './samples';
 
 describe('MessageBoundaryTracker', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageFramer, ProtocolError } from '../../src/index';
 import type { Frame } from '../../src/index';
-import { everySplit, hex } from '../helpers/bytes';
+import { everySplit, hex } from '@postern/testing/bytes';
 import { frontend, startup } from './samples';
 
 function drain(framer: MessageFramer): Frame[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeWireValues, MAX_PARAMETER_TEXT, MessageFramer, parseFrontendMessage, ProtocolError } from '../../src/index';
 import type { FrontendMessage } from '../../src/index';
-import { everySplit, hex } from '../helpers/bytes';
+import { everySplit, hex } from '@postern/testing/bytes';
 import { frontend } from './samples';
 
 function parseOne(bytes: Buffer): FrontendMessage {

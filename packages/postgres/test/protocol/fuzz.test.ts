@@ -8,7 +8,7 @@ import {
   parseStartupPacket,
   ProtocolError,
 } from '../../src/index';
-import { prng } from '../helpers/bytes';
+import { prng } from '@postern/testing/bytes';
 import { backend, frontend, startup } from './samples';
 
 const ITERATIONS = 5_000;

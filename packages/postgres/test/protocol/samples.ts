@@ -1,4 +1,4 @@
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 
 // Hand-assembled messages (type, int32 length counting itself, body), shared by the
 // framer and parser tests. Lengths were counted by hand; the comments show the sums.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BufferWriter, serialize } from '../../src/index';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { backend, frontend, startup } from './samples';
 
 describe('serialize', () => {

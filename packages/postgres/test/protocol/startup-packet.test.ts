@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageFramer, parseStartupPacket, ProtocolError, SqlState } from '../../src/index';
 import type { StartupPacket } from '../../src/index';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { startup } from './samples';
 
 function parse(bytes: Buffer): StartupPacket {

@@ -3,7 +3,7 @@ import type { Server, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readStartup, sendError, SqlState, TLS_REQUIRED_MESSAGE } from '../../src/index';
 import type { ReadStartupOptions, StartupOutcome } from '../../src/index';
-import { hex } from '../helpers/bytes';
+import { hex } from '@postern/testing/bytes';
 import { createTestPki } from '@postern/testing';
 import type { TestPki } from '@postern/testing';
 import { tlsUpgrader } from '../helpers/tls-upgrade';
@@ -101,7 +101,7 @@ describe('readStartup', () => {
     });
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = await WireClient.connectDirectTls((server.address() as { port: number }).port);
+    const client = await WireClient.connectDirectTls((server.address() as { port: number }).port, { ALPNProtocols: ['postgresql'] });
     clients.push(client);
     client.write(startup.startupMessage);
     expect(await outcome.then((p) => p)).toMatchObject({ kind: 'startup', tls: true, params: { user: 'u' } });

@@ -15,7 +15,8 @@ import { writeAdminIdentity } from './bootstrap/admin-identity';
 import { ensureAuthorities } from './bootstrap/ensure-authorities';
 import { ensureFirstAdmin } from './bootstrap/ensure-first-admin';
 import type { Caller, UserCaller } from './caller';
-import { ConsoleTickets, createConsoleTicket, redeemConsoleTicket, type RedeemedTicket } from './console/tickets';
+import { ThrowawayKeys } from './console/throwaway-keys';
+import { createConsoleTicket, redeemConsoleTicket, type RedeemedTicket } from './console/tickets';
 import { issueDbCert } from './certs/issue-db-cert';
 import { getConnectorInfo, listConnectors, putConnector, removeConnector } from './connectors/manage-connectors';
 import { issueUserCert } from './certs/issue-user-cert';
@@ -73,8 +74,8 @@ export class AuthService {
     private readonly admin: AdminIdentity,
   ) {}
 
-  /** One-time tickets of the browser console (in memory: redeemed by the proxy of this process). */
-  private readonly consoleTickets = new ConsoleTickets();
+  /** Keys for the browser console's certificates; the tickets themselves are in the store (console/tickets.ts). */
+  private readonly consoleKeys = new ThrowawayKeys();
   /** Sign-in starts and bundles, counted per address and per user (limits/request-limits.ts). */
   private readonly limits = new RequestLimits();
 
@@ -223,11 +224,11 @@ export class AuthService {
   }
   /** A one-time ticket for the browser console's WebSocket (see console/tickets.ts). */
   createConsoleTicket(caller: Caller, req: api.ConsoleTicketRequest) {
-    return createConsoleTicket(this.ctx, this.consoleTickets, requireUser(caller), req);
+    return createConsoleTicket(this.ctx, this.consoleKeys, requireUser(caller), req);
   }
-  /** For the proxy in this process: a console WebSocket's ticket and Cookie header → the dial's certificate. */
+  /** For a proxy: a console WebSocket's ticket and Cookie header → the dial's certificate; the ticket may come from any replica. */
   redeemConsoleTicket(ticket: string, cookieHeader: string | undefined): Promise<RedeemedTicket> {
-    return redeemConsoleTicket(this.ctx, this.consoleTickets, ticket, cookieHeader);
+    return redeemConsoleTicket(this.ctx, ticket, cookieHeader);
   }
   /** Names of the databases a certificate's identity may reach (for the proxy's error messages). */
   async reachableDatabases(identity: { username: string; roles: string[]; traits: Record<string, string[]> }): Promise<string[]> {

@@ -76,7 +76,8 @@ async function startParts(loaded: LoadedConfig, parts: Part[]): Promise<Record<s
       reachable: (id) => web.auth.reachableDatabases(id),
       // Agents an admin removed: the proxy refuses their tunnels and closes those they have.
       revokedAgents: () => web.auth.revokedHostIds(),
-      // The browser console: tickets are issued and redeemed by the Auth Service of this process.
+      // The browser console: this process's Auth Service redeems tickets from the store, so a
+      // ticket issued by another replica on the same PostgreSQL is redeemed here too.
       console: {
         origins: [...new Set([new URL(`https://${config.proxy.public_addr}`).origin, new URL(web.publicUrl).origin])],
         redeem: (ticket, cookie) => web.auth.redeemConsoleTicket(ticket, cookie),

@@ -344,6 +344,38 @@ export const modelCases: Record<Prisma.ModelName, ModelCase> = {
     expect(await prisma.webSession.count({ where: { userId } })).toBe(0);
   },
 
+  async ConsoleTicket(prisma) {
+    const userId = await makeUser(prisma);
+    const sessionId = randomUUID();
+    await prisma.webSession.create({ data: { id: sessionId, tokenHash: unique('sha256'), userId, kind: 'web', expiresAt: at('2030-01-01T00:00:00.000Z') } });
+    const data = {
+      ticketHash: unique('sha256'),
+      sessionId,
+      cert: 'MIIBdGVyLWNlcnQ=',
+      expiresAt: at('2025-04-05T06:07:08.111Z'),
+      usedAt: at('2025-04-05T06:06:59.222Z'),
+      createdAt: at('2025-04-05T06:06:38.333Z'),
+    };
+    expectEveryScalar('ConsoleTicket', data);
+    await prisma.consoleTicket.create({ data });
+    expect(await prisma.consoleTicket.findUniqueOrThrow({ where: { ticketHash: data.ticketHash }, include: { session: true } })).toMatchObject({ ...data, session: { id: sessionId } });
+
+    const before = new Date();
+    const minimal = await prisma.consoleTicket.create({ data: { ticketHash: unique('sha256'), sessionId, cert: 'c', expiresAt: data.expiresAt } });
+    expect(minimal.usedAt).toBeNull();
+    expectRecent(minimal.createdAt, before);
+    // Redeeming is a conditional update: the second one finds used_at set and changes nothing.
+    const redeem = () => prisma.consoleTicket.updateMany({ where: { ticketHash: minimal.ticketHash, usedAt: null }, data: { usedAt: new Date() } });
+    expect((await redeem()).count).toBe(1);
+    expect((await redeem()).count).toBe(0);
+
+    await expectUniqueViolation(prisma.consoleTicket.create({ data: { ...data, cert: 'other' } }));
+    await expectForeignKeyViolation(prisma.consoleTicket.create({ data: { ...data, ticketHash: unique('x'), sessionId: randomUUID() } }));
+    // A ticket dies with its session (and so with its user).
+    await prisma.user.delete({ where: { id: userId } });
+    expect(await prisma.consoleTicket.count({ where: { sessionId } })).toBe(0);
+  },
+
   async Connector(prisma) {
     const data = {
       name: unique('okta'),

@@ -16,6 +16,7 @@ import type { AuditSearchQuery } from '@postern/api';
 import { AuditBatcher } from '@postern/audit';
 import { openStore, type Store } from '@postern/store';
 import { startPostgres } from '@postern/testing';
+import { prng } from '@postern/testing/bytes';
 import { searchAuditEvents, type AuditReader } from '../packages/auth/src/audit/search-events';
 import { FILL_DAYS, FILL_DBS, FILL_START, FILL_USERS, SESSION_EVENTS, fillAuditEvents, sessionId } from './audit-fill';
 
@@ -52,18 +53,6 @@ function backendsToRun(): Backend[] {
   const raw = (process.env.BENCH_AUDIT_BACKENDS ?? 'pglite,postgres').split(',').map((s) => s.trim()).filter(Boolean);
   for (const b of raw) if (b !== 'pglite' && b !== 'postgres') throw new Error(`BENCH_AUDIT_BACKENDS: "${b}" is neither pglite nor postgres`);
   return raw as Backend[];
-}
-
-/** A small seeded generator, so every run asks the same questions. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Case {
@@ -110,7 +99,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function timeCase(reader: AuditReader, c: Case, searches: number, seed: number): Promise<CaseResult> {
-  const rnd = random(seed);
+  // Seeded, so every run asks the same questions.
+  const rnd = prng(seed);
   const times: number[] = [];
   let rows = 0;
   const WARM_UP = 3;

@@ -1,18 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isTunnelError } from '../src';
-import { fixtures, settle, startAgent, startProxy, waitFor } from './helpers';
+import { cleanupsAfterEach, fixtures, settle, startAgent, startProxy, waitFor } from './helpers';
 import type { Fixtures } from './helpers';
 
 // closeHost() is how a proxy drops an agent the cluster no longer trusts (an admin removed
 // it): its tunnel ends, the streams it carried fail, and the agent reads why.
 
 let f: Fixtures;
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups = cleanupsAfterEach();
 beforeAll(async () => {
   f = await fixtures();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
 });
 
 describe('TunnelServer.closeHost', () => {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { createLogger, type Logger } from '@postern/log';
+import { afterEach } from 'vitest';
 import { createCertAuthority, createCsr, generateKeyPair, signHostCertificate, verifyHostCertificate } from '@postern/pki';
 import type { CertAuthority, HostRole } from '@postern/pki';
 import { freePort } from '@postern/testing';
@@ -223,4 +224,16 @@ export async function startRelay(targetPort: number): Promise<Relay> {
       await closed;
     },
   };
+}
+
+/**
+ * Things a test started, stopped after each test in reverse order (agents before the proxy
+ * they talk to), each one even if another throws. Call once at a test file's top level.
+ */
+export function cleanupsAfterEach(): (() => Promise<void> | void)[] {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
+  });
+  return cleanups;
 }

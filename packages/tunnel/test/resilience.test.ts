@@ -1,20 +1,17 @@
 import { EventEmitter, once } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isTunnelError, TunnelServer } from '../src';
 import type { AgentConnection, DialRequest } from '../src';
-import { demoHello, fixtures, quietLog, roundTrip, settle, startAgent, startProxy, startRelay, waitFor } from './helpers';
+import { cleanupsAfterEach, demoHello, fixtures, quietLog, roundTrip, settle, startAgent, startProxy, startRelay, waitFor } from './helpers';
 import type { Fixtures } from './helpers';
 
 const demo: DialRequest = { database: 'demo', protocol: 'postgres', meta: {} };
 
 let f: Fixtures;
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups = cleanupsAfterEach();
 beforeAll(async () => {
   f = await fixtures();
-});
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
 });
 
 function record(tunnel: TunnelServer): string[] {

@@ -1,23 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_WINDOW_BYTES, isTunnelError } from '../src';
 import type { AgentConnection, DialRequest, TunnelAgent } from '../src';
-import { demoHello, echo, fixtures, roundTrip, settle, startAgent, startProxy, waitFor } from './helpers';
+import { cleanupsAfterEach, demoHello, echo, fixtures, roundTrip, settle, startAgent, startProxy, waitFor } from './helpers';
 import type { Fixtures, TestProxy } from './helpers';
 
 const MiB = 1024 * 1024;
 const pg = (database: string, meta: Record<string, unknown> = {}): DialRequest => ({ database, protocol: 'postgres', meta });
 
 let f: Fixtures;
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups = cleanupsAfterEach();
 beforeAll(async () => {
   f = await fixtures();
-});
-afterEach(async () => {
-  // Reverse order: agents before the proxy they talk to; each runs even if another throws.
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch(() => {});
 });
 
 async function setup(agentOpts: Parameters<typeof startAgent>[3] = {}): Promise<{ proxy: TestProxy; agent: TunnelAgent; conn: AgentConnection }> {

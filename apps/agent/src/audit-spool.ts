@@ -143,6 +143,9 @@ export class AuditSpool {
         // round of HTTP, signature checks and a store transaction, whatever its size.
         const batch = await this.takeBatch();
         await this.opts.send(batch.send);
+        // Removed from disk before they leave the queue: drained() means nothing is left
+        // on disk either (the loop is the only taker, so the head stays these entries).
+        await Promise.all(batch.entries.map((e) => this.remove(e.file)));
         this.queue.splice(0, batch.entries.length);
         for (const e of batch.entries) {
           this.bytes -= e.bytes;
@@ -150,7 +153,6 @@ export class AuditSpool {
         }
         this.bytes = Math.max(0, this.bytes);
         this.backoffMs = 500;
-        await Promise.all(batch.entries.map((e) => this.remove(e.file)));
       } catch (err) {
         this.opts.log.warn({ err: (err as Error).message, pending: this.queue.length }, 'audit delivery failed; keeping events on disk and retrying');
         await new Promise((r) => setTimeout(r, this.backoffMs).unref());

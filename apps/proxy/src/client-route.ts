@@ -62,7 +62,7 @@ export async function dialAgent(req: DialRequest, identity: UserIdentity, deps: 
     if (err instanceof NoAgentError && deps.tunnels.agentsFor(req.database).length === 0) {
       const reachable = await deps.reachable(identity).catch(() => [] as string[]);
       if (!reachable.includes(req.database)) {
-        const hint = reachable.length > 0 ? `databases you can reach: ${reachable.join(', ')}` : 'your roles allow no database';
+        const hint = reachable.length > 0 ? `databases you can reach: ${reachable.join(', ')}` : 'no registered database is open to your roles';
         return { kind: 'denied', message: `unknown database "${req.database}"`, hint };
       }
       return {

@@ -11,3 +11,4 @@ export { canSeeDatabase, checkDatabaseAccess, allowedDbUsers, allowedDbNames } f
 export { isActionAllowed } from './rules';
 export { maxSessionTtlMs, DEFAULT_MAX_SESSION_TTL_MS } from './ttl';
 export { consoleLimits, type ConsoleLimits } from './console-limits';
+export { reachableDatabasesHint, unknownDatabaseMessage } from './unknown-database';

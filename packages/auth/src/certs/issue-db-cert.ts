@@ -1,6 +1,6 @@
 import type { CertResponse, DbCertRequest } from '@postern/api';
 import { signUserCertificate } from '@postern/pki';
-import { checkDatabaseAccess, type DatabaseResource } from '@postern/rbac';
+import { checkDatabaseAccess, unknownDatabaseMessage, type DatabaseResource } from '@postern/rbac';
 import { emit } from '../audit/record';
 import type { UserCaller } from '../caller';
 import { caBundleOf, type AuthContext } from '../context';
@@ -20,8 +20,7 @@ export async function issueDbCert(ctx: AuthContext, caller: UserCaller, req: DbC
   const db: DatabaseResource | undefined = first && { name: first.name, protocol: first.protocol, labels: first.labels as Record<string, string> };
   const visible = await visibleDatabaseNames(ctx, caller);
   if (!db || !visible.includes(db.name)) {
-    const hint = visible.length > 0 ? `databases you can reach: ${visible.join(', ')}` : 'your roles allow no database';
-    throw new AuthError('not_found', `unknown database "${req.db_service}"; ${hint}`);
+    throw new AuthError('not_found', unknownDatabaseMessage(req.db_service, visible));
   }
   const decision = checkDatabaseAccess(subject, db, { dbUser: req.db_user, dbName: req.db_name });
   if (!decision.allowed) {

@@ -13,6 +13,7 @@ import {
   type DbConnection,
 } from '@postern/api';
 import { createCsr, generateKeyPair } from '@postern/pki';
+import { unknownDatabaseMessage } from '@postern/rbac';
 import { zipSync } from 'fflate';
 import type { UserCaller } from '../caller';
 import type { AuthContext } from '../context';
@@ -177,8 +178,7 @@ export async function databaseBundle(
   const databases = await listDatabases(ctx, caller);
   const db = databases.find((d) => d.name === name);
   if (!db) {
-    const hint = databases.length > 0 ? `databases you can reach: ${databases.map((d) => d.name).join(', ')}` : 'your roles allow no database';
-    throw new AuthError('not_found', `unknown database "${name}"; ${hint}`);
+    throw new AuthError('not_found', unknownDatabaseMessage(name, databases.map((d) => d.name)));
   }
   const address = renderOrRefuse(() => databaseAddress(db.protocol, ping, ctx.publicUrl));
   const draft = bundleConnection(db, address, req);

@@ -1,5 +1,6 @@
 import { certResponse, listDatabasesResponse, type DatabaseInfo } from '@postern/api';
 import { createCsr, generateKeyPair } from '@postern/pki';
+import { unknownDatabaseMessage } from '@postern/rbac';
 import { CliError } from '../errors';
 import { callApi } from '../http';
 import { apiTargetFor, posternHome, profileFiles, requireProfile } from '../profile';
@@ -45,10 +46,7 @@ function pick(given: string | undefined, allowed: readonly string[], what: strin
 function findDatabase(databases: DatabaseInfo[], name: string): DatabaseInfo {
   const db = databases.find((d) => d.name === name);
   if (db) return db;
-  const reachable = databases.map((d) => d.name);
-  throw new CliError(
-    `unknown database "${name}"; ${reachable.length > 0 ? `databases you can reach: ${reachable.join(', ')}` : 'your roles allow no database'}`,
-  );
+  throw new CliError(unknownDatabaseMessage(name, databases.map((d) => d.name)));
 }
 
 /**

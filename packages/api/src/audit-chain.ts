@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorBody } from './common';
 
 /** Query string of GET /audit/verify. */
 export const auditVerifyQuery = z
@@ -12,6 +13,18 @@ export const auditVerifyQuery = z
   })
   .strict();
 export type AuditVerifyQuery = z.infer<typeof auditVerifyQuery>;
+
+/**
+ * The query string as the route reads it: `progress=1` asks for the streamed form (JSON
+ * lines, `auditVerifyStreamLine`); without it the answer is the one `auditVerifyResponse`.
+ */
+export const auditVerifyRouteQuery = auditVerifyQuery.extend({
+  progress: z
+    .enum(['0', '1'], { message: 'progress is 1 (JSON lines of progress, then the result) or 0' })
+    .optional()
+    .transform((v) => v === '1'),
+});
+export type AuditVerifyRouteQuery = z.infer<typeof auditVerifyRouteQuery>;
 
 /**
  * What broke, first in chain order:
@@ -72,3 +85,29 @@ export const auditVerifyResponse = z.object({
   problem: auditChainProblem.optional(),
 });
 export type AuditVerifyResponse = z.infer<typeof auditVerifyResponse>;
+
+/**
+ * How far a streamed verification got. The totals are read from the chain before it starts:
+ * batches written while it runs are checked too, so the counts may pass them.
+ */
+export const auditVerifyProgress = z.object({
+  /** Batches (chain entries) and the events they cover, checked so far. */
+  batches: z.number().int(),
+  events: z.number().int(),
+  /** Batches and events in the chain when the verification started. */
+  total_batches: z.number().int(),
+  total_events: z.number().int(),
+});
+export type AuditVerifyProgress = z.infer<typeof auditVerifyProgress>;
+
+/**
+ * One line of GET /audit/verify?progress=1 (application/x-ndjson): zero or more progress
+ * lines, then exactly one `result` (the same object as the answer without progress=1) or
+ * one `error` when the check failed midway. A stream without either was cut off.
+ */
+export const auditVerifyStreamLine = z.union([
+  z.object({ progress: auditVerifyProgress }).strict(),
+  z.object({ result: auditVerifyResponse }).strict(),
+  errorBody.strict(),
+]);
+export type AuditVerifyStreamLine = z.infer<typeof auditVerifyStreamLine>;

@@ -11,6 +11,7 @@ import { storeAuditSink } from './audit/record';
 import { receiveAuditEvents } from './audit/receive-events';
 import { exportAuditEvents, getAuditEvent, searchAuditEvents } from './audit/search-events';
 import { verifyAuditChain, type VerifyProgress } from './audit/verify-chain';
+import { verifyAuditChainStream } from './audit/verify-stream';
 import { writeAdminIdentity } from './bootstrap/admin-identity';
 import { ensureAuthorities } from './bootstrap/ensure-authorities';
 import { ensureFirstAdmin } from './bootstrap/ensure-first-admin';
@@ -335,6 +336,11 @@ export class AuthService {
   verifyAuditChain(caller: Caller, q: api.AuditVerifyQuery = {}, onProgress?: (p: VerifyProgress) => void) {
     requireAction(caller, 'audit', 'verify');
     return verifyAuditChain(this.ctx, { ...q, ...(onProgress ? { onProgress } : {}) });
+  }
+  /** The same check answered as JSON lines of progress, then the result (audit/verify-stream.ts); refused before the stream starts. */
+  verifyAuditChainStream(caller: Caller, q: api.AuditVerifyQuery = {}) {
+    requireAction(caller, 'audit', 'verify');
+    return verifyAuditChainStream(this.ctx, q);
   }
 
   // --- hosts ---

@@ -5,13 +5,19 @@ import { API_PREFIX, errorBody } from '@postern/api';
 import { CliError } from './errors';
 import type { ApiTarget } from './http';
 
+export interface StreamOptions {
+  /** Longest silence from the server before giving up (30 s by default). */
+  idleTimeoutMs?: number;
+}
+
 /**
  * GET an answer that is streamed (JSON lines) and copy its body to `out` as it arrives,
  * pausing while `out` is full, so that an export of millions of events never sits in
  * memory. Resolves when the server ended the body; an answer cut off midway is an error,
- * never a silently short export.
+ * never a silently short export. A CliError that `out` fails with is the error.
  */
-export function streamApi(target: ApiTarget, path: string, out: Writable): Promise<void> {
+export function streamApi(target: ApiTarget, path: string, out: Writable, opts: StreamOptions = {}): Promise<void> {
+  const idleMs = opts.idleTimeoutMs ?? 30_000;
   const url = new URL(API_PREFIX + path, target.url);
   const lib = url.protocol === 'https:' ? https : http;
   const headers: Record<string, string> = { accept: 'application/x-ndjson, application/json' };
@@ -20,14 +26,14 @@ export function streamApi(target: ApiTarget, path: string, out: Writable): Promi
     const req = lib.request(url, {
       method: 'GET',
       headers,
-      timeout: 30_000,
+      timeout: idleMs,
       ...(url.protocol === 'https:' ? { ca: target.ca, rejectUnauthorized: !target.insecure } : {}),
     });
     const fail = (err: Error) => {
       req.destroy();
       reject(err);
     };
-    req.on('timeout', () => fail(new CliError(`${target.url} sent nothing for 30 s`)));
+    req.on('timeout', () => fail(new CliError(`${target.url} sent nothing for ${idleMs >= 60_000 ? `${Math.round(idleMs / 60_000)} min` : `${Math.round(idleMs / 1000)} s`}`)));
     req.on('error', (err: NodeJS.ErrnoException) =>
       reject(new CliError(`cannot reach ${target.url}: ${err.code === 'ECONNREFUSED' ? 'connection refused (is `postern start` running there?)' : err.message}`)),
     );
@@ -49,7 +55,7 @@ export function streamApi(target: ApiTarget, path: string, out: Writable): Promi
         return;
       }
       let ended = false;
-      out.on('error', (err) => fail(new CliError(`cannot write the export: ${err.message}`)));
+      out.on('error', (err) => fail(err instanceof CliError ? err : new CliError(`cannot write the export: ${err.message}`)));
       res.on('data', (chunk: Buffer) => {
         if (!out.write(chunk)) {
           res.pause();

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { auditVerifyStreamLine } from '@postern/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyText } from '../src/commands/audit';
 import { api } from './helpers/api';
 import { startCluster, type Cluster } from './helpers/cluster';
 
 // `postern audit verify` against a running cluster: the chain its own events built verifies,
-// with the count an export sees; a non-admin is refused with a message saying why.
+// with the count an export sees; a non-admin is refused with a message saying why. The CLI
+// reads the streamed form (?progress=1), which ends in the very answer of the plain form.
 
 describe('postern audit verify', () => {
   let c: Cluster;
@@ -38,6 +40,8 @@ describe('postern audit verify', () => {
     expect(before).toBeGreaterThan(0);
     const json = await c.postern(['audit', 'verify', '--format', 'json'], { home: admin });
     expect(json.code, json.stderr).toBe(0);
+    // Into a pipe, json keeps stderr quiet, as it always did.
+    expect(json.stderr).toBe('');
     const res = JSON.parse(json.stdout) as { intact: boolean; events: number; batches: number; head: { hash: string; seq: number } };
     expect(res.intact).toBe(true);
     expect(res.events).toBeGreaterThanOrEqual(before);
@@ -49,6 +53,9 @@ describe('postern audit verify', () => {
     const text = await c.postern(['audit', 'verify'], { home: admin });
     expect(text.code, text.stderr).toBe(0);
     expect(text.stderr).toMatch(/Verifying the audit chain/);
+    // Not a terminal: plain lines, no redrawing.
+    expect(text.stderr).not.toContain('\r');
+    expect(text.stderr).not.toContain('\x1b');
     const m = /The audit chain is intact: (\d+) events in (\d+) batches, from \S+ to \S+\./.exec(text.stdout);
     expect(m, text.stdout).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThanOrEqual(res.events);
@@ -64,6 +71,33 @@ describe('postern audit verify', () => {
     const bad = await c.postern(['audit', 'verify', '--anchor', 'xyz'], { home: admin });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--anchor: the 64-hex-digit head hash/);
+  });
+
+  it('streams progress with ?progress=1 and ends with the answer of the plain form', async () => {
+    const token = (JSON.parse(readFileSync(path.join(admin, 'profile.json'), 'utf8')) as { session_token: string }).session_token;
+    const auth = { authorization: `Bearer ${token}` };
+    const plain = await api(c.url, 'GET', '/audit/verify', undefined, auth);
+    expect(plain.status).toBe(200);
+    expect(plain.json.intact).toBe(true);
+
+    const res = await fetch(`${c.url}/api/v1/audit/verify?progress=1`, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    const text = await res.text();
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => auditVerifyStreamLine.parse(JSON.parse(l)));
+    expect(lines[0]).toEqual({ progress: { batches: 0, events: 0, total_batches: plain.json.batches, total_events: plain.json.events } });
+    expect(lines.slice(0, -1).every((l) => 'progress' in l)).toBe(true);
+    expect(lines.at(-1)).toEqual({ result: plain.json });
+
+    // Bad input is refused before any stream, as a plain HTTP error.
+    const bad = await api(c.url, 'GET', '/audit/verify?progress=1&anchor=xyz', undefined, auth);
+    expect(bad).toMatchObject({ status: 400, json: { error: { code: 'invalid_request', message: expect.stringMatching(/64-hex-digit head hash/) } } });
+    const badProgress = await api(c.url, 'GET', '/audit/verify?progress=yes', undefined, auth);
+    expect(badProgress).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(/progress is 1/) } } });
   });
 
   it('refuses a user whose roles do not allow verify on audit, with a 403 that says so', async () => {
@@ -82,6 +116,9 @@ describe('postern audit verify', () => {
     const forbidden = await api(c.url, 'GET', '/audit/verify', undefined, { authorization: `Bearer ${token}` });
     expect(forbidden).toMatchObject({ status: 403, json: { error: { code: 'forbidden', message: expect.stringMatching(/do not allow verify on audit/) } } });
     expect((await api(c.url, 'GET', '/audit/verify')).status).toBe(401);
+    // The streamed form refuses the same way, before it streams.
+    const streamed = await api(c.url, 'GET', '/audit/verify?progress=1', undefined, { authorization: `Bearer ${token}` });
+    expect(streamed).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } });
   });
 
   it('has --help', async () => {

@@ -90,6 +90,8 @@ export interface VerifyOptions extends AuditVerifyQuery {
   onProgress?: (p: VerifyProgress) => void;
   /** Events per query (tests make it small to cross chunk boundaries). */
   chunkEvents?: number;
+  /** Stops between two chunks (with the signal's reason): nobody waits for the answer any more. */
+  signal?: AbortSignal;
 }
 
 function describeBatch(l: LinkRow): string {
@@ -234,6 +236,7 @@ export async function verifyAuditChain(ctx: AuditReader, opts: VerifyOptions = {
     }
     opts.onProgress?.({ events, batches });
     if (links.length === 0) break;
+    opts.signal?.throwIfAborted();
   }
 
   // Events after the last link checked: each must belong to a link written since.

@@ -1,10 +1,12 @@
-import { auditSearchResponse, auditVerifyResponse, type AuditVerifyResponse } from '@postern/api';
+import { auditSearchResponse, auditVerifyStreamLine, type AuditVerifyProgress, type AuditVerifyResponse } from '@postern/api';
 import type { Command } from 'commander';
 import { CliError } from '../errors';
-import { callApi } from '../http';
+import { callApi, type ApiTarget } from '../http';
 import { streamApi } from '../http-stream';
+import { readApiLines } from '../ndjson';
 import { json, table } from '../output';
 import { apiTargetFor, requireProfile } from '../profile';
+import { ProgressLine, progressMode } from '../progress-line';
 
 interface Filters {
   since?: string;
@@ -81,7 +83,8 @@ Exits 0 when the chain is intact, 1 when it is broken (the message names the bat
 what mismatched) or the anchor is missing. Intact, it prints the head hash: keep it
 outside Postern (a ticket, a log, paper); the most recent events can only be proven
 against such an anchor, since whoever can rewrite the store could rebuild its end.
-See docs/audit-chain.md.`,
+How far it got shows on stderr: redrawn in place on a terminal; otherwise, with
+--format text, a line every 10 s. See docs/audit-chain.md.`,
     )
     .action(async (opts: { format: string; anchor?: string }) => {
       if (opts.format !== 'text' && opts.format !== 'json') throw new CliError('--format: text or json');
@@ -89,10 +92,16 @@ See docs/audit-chain.md.`,
         throw new CliError('--anchor: the 64-hex-digit head hash printed by an earlier `postern audit verify`');
       }
       const p = requireProfile();
-      // The server checks the whole log in one request: say so while it works.
-      if (opts.format === 'text') process.stderr.write('Verifying the audit chain (a large log takes a while)…\n');
-      const query = opts.anchor ? `?anchor=${opts.anchor.toLowerCase()}` : '';
-      const res = await callApi(apiTargetFor(p), 'GET', `/audit/verify${query}`, auditVerifyResponse, undefined, { timeoutMs: 30 * 60_000 });
+      // Progress goes to stderr: redrawn on a terminal, else a line every 10 s for text (a
+      // log file), none for json (a script reads stdout; its stderr stays as it was).
+      const progress = new ProgressLine(process.stderr, { mode: progressMode(process.stderr, opts.format === 'json') });
+      progress.start('Verifying the audit chain (a large log takes a while)…');
+      let res: AuditVerifyResponse;
+      try {
+        res = await verifyWithProgress(apiTargetFor(p), opts.anchor?.toLowerCase(), (pr) => progress.update(verifyProgressText(pr)));
+      } finally {
+        progress.done();
+      }
       if (opts.format === 'json') {
         console.log(json(res));
       } else {
@@ -112,6 +121,45 @@ See docs/audit-chain.md.`,
     // JSON.stringify writes them); they are copied to stdout as they arrive.
     await streamApi(apiTargetFor(p), `/audit/export?${filterParams(opts)}`, process.stdout);
   });
+}
+
+/**
+ * GET /audit/verify?progress=1: the server checks the whole log in one request and says how
+ * far it got on the way (JSON lines); answers its result line. An error line, or an answer
+ * that ends without a result, is an error: never a success that was not checked to the end.
+ */
+async function verifyWithProgress(target: ApiTarget, anchor: string | undefined, onProgress: (p: AuditVerifyProgress) => void): Promise<AuditVerifyResponse> {
+  const query = new URLSearchParams({ progress: '1', ...(anchor ? { anchor } : {}) });
+  let result: AuditVerifyResponse | undefined;
+  await readApiLines(
+    target,
+    `/audit/verify?${query}`,
+    (value) => {
+      const line = auditVerifyStreamLine.safeParse(value);
+      if (!line.success) throw new CliError(`unexpected answer from ${target.url}: ${line.error.issues[0]?.message ?? 'invalid'} (is it a Postern of this version?)`);
+      if ('progress' in line.data) onProgress(line.data.progress);
+      else if ('result' in line.data) result = line.data.result;
+      else throw new CliError(`the audit chain could not be checked to the end: ${line.data.error.message}`);
+    },
+    // The server sends a line at least every 10 s while it works; this long a silence means it is stuck.
+    { idleTimeoutMs: 5 * 60_000 },
+  );
+  if (!result) throw new CliError(`the answer from ${target.url} ended before the check did, without a result; run it again (the server log says why)`);
+  return result;
+}
+
+const thousands = (v: number) => v.toLocaleString('en-US');
+
+/** One progress line: the share is of events, which the time goes with (a batch holds 1 to 10,000 events). */
+export function verifyProgressText(p: AuditVerifyProgress): string {
+  // Batches written while the check runs are checked too: the counts may pass the totals read at the start.
+  const totalBatches = Math.max(p.total_batches, p.batches);
+  const totalEvents = Math.max(p.total_events, p.events);
+  if (totalBatches === 0) return 'Verifying the audit chain…';
+  const share = totalEvents > 0 ? p.events / totalEvents : p.batches / totalBatches;
+  const percent = Math.min(100, Math.floor(share * 100));
+  // The share first: a terminal narrower than the line cuts its end, the counts.
+  return `Verifying the audit chain: ${percent} % (${thousands(p.events)} of ${thousands(totalEvents)} events in ${thousands(p.batches)} of ${thousands(totalBatches)} batches)…`;
 }
 
 const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : one.endsWith('h') ? 'es' : 's'}`;

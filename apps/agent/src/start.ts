@@ -6,8 +6,9 @@ import type { Engine } from '@postern/engine';
 import { createLogger } from '@postern/log';
 import { decodeStartup, ErrorCode as MysqlErrorCode, MysqlEngine, probeServerVersion, sendError as sendMysqlError } from '@postern/mysql';
 import { PostgresEngine, sendCancelRequest, sendError } from '@postern/postgres';
-import { startTunnelAgent, type DialRequest, type TunnelAgent } from '@postern/tunnel';
+import { isRevokedAgentReason, startTunnelAgent, type DialRequest, type TunnelAgent } from '@postern/tunnel';
 import { AccessChecker } from './access';
+import { AgentRemovedError } from './agent-removed';
 import { consoleIdleTimeoutFromEnv, runConsole } from './console';
 import { AuditSpool } from './audit-spool';
 import { AuthApiError, AuthClient } from './auth-client';
@@ -15,8 +16,19 @@ import { loadDatabases } from './databases';
 import { DbCredentialCache } from './db-credentials';
 import { join, loadIdentity, type AgentIdentity } from './identity';
 import { runSession } from './session';
+import { ThrottledTask } from './throttled-task';
+
+export { AgentRemovedError } from './agent-removed';
 
 export const AGENT_VERSION = '0.1.0';
+
+/** How often the agent tells the Auth Service it is alive (and registers its databases). */
+const HEARTBEAT_INTERVAL_MS = 30_000;
+/**
+ * The least time between two heartbeats that proxies' refusals ask for: a proxy that turns
+ * every reconnect away must not make the agent hammer the Auth Service.
+ */
+const REFUSAL_HEARTBEAT_GAP_MS = 2_000;
 
 /** The sequence id a MySQL client expects for its authentication result (3 after TLS). */
 function mysqlSequence(startup: Record<string, string> | undefined): number {
@@ -36,9 +48,20 @@ export interface RunningAgent {
   hostId: string;
   tunnel: TunnelAgent;
   spool: AuditSpool;
+  /**
+   * Resolves (never rejects) if an admin removes this agent while it runs, once it has
+   * stopped itself: tunnel closed, heartbeats over, spooled audit delivered. Pending otherwise.
+   */
+  removed: Promise<AgentRemovedError>;
+  /** Stops the agent; safe to call again, and after it stopped itself. */
   close(): Promise<void>;
 }
 
+/**
+ * Starts the agent: joins (or loads its identity), dials the proxy, heartbeats. Rejects with
+ * AgentRemovedError, after closing what it started, when the Auth Service says an admin
+ * removed this agent: a removed agent cannot do anything, so it must not sit there retrying.
+ */
 export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}): Promise<RunningAgent> {
   const { config, dataDir } = loaded;
   const log = createLogger('agent');
@@ -153,42 +176,84 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
   });
 
   // Heartbeats register the databases in the store, for `postern db ls` and the web UI.
-  const beat = async () => {
+  /** One heartbeat; returns the removal when the Auth Service says an admin removed this agent. */
+  const beat = async (): Promise<AgentRemovedError | undefined> => {
     const h = hello();
-    await auth
-      .call(
+    try {
+      await auth.call(
         'POST',
         '/agents/heartbeat',
         { name: h.name, version: AGENT_VERSION, databases: [...databases.values()].map((d) => ({ name: d.name, protocol: d.protocol, uri: d.uri, labels: d.labels, server_version: versions.get(d.name) ?? '' })) },
         null,
-      )
-      .catch((err: unknown) => {
-        // Removed by an admin: nothing this agent does will work again under this identity,
-        // so say it loudly and say what to do (the message comes from the Auth Service).
-        if (err instanceof AuthApiError && err.code === 'host_removed') log.error({ err: err.message, host_id: identity.hostId }, 'this agent was removed from the cluster');
-        else log.warn({ err: (err as Error).message }, 'heartbeat failed');
-      });
+      );
+      return undefined;
+    } catch (err) {
+      // Removed by an admin: nothing this agent does will work again under this identity, so
+      // say it loudly and say what to do (the message comes from the Auth Service).
+      if (err instanceof AuthApiError && err.code === 'host_removed') {
+        log.error({ err: err.message, host_id: identity.hostId }, 'this agent was removed from the cluster; stopping');
+        return new AgentRemovedError(err.message, identity.hostId);
+      }
+      log.warn({ err: (err as Error).message }, 'heartbeat failed');
+      return undefined;
+    }
   };
-  await beat();
+
+  let removal: AgentRemovedError | undefined;
+  let running = false;
+  let tellRemoved: (err: AgentRemovedError) => void = () => undefined;
+  const removed = new Promise<AgentRemovedError>((resolve) => (tellRemoved = resolve));
+  // Every heartbeat goes through here: one at a time, and the first answer that this agent
+  // was removed stops it (before it runs, startAgent stops it and rejects).
+  const heartbeats = new ThrottledTask(
+    async () => {
+      if (removal) return;
+      removal = await beat();
+      // Stopped by its owner meanwhile: that stop stands, there is no one left to tell.
+      if (removal && running && !closing) {
+        await close();
+        tellRemoved(removal);
+      }
+    },
+    { minGapMs: REFUSAL_HEARTBEAT_GAP_MS },
+  );
+  // The proxy turned the tunnel away because this agent was removed: ask the Auth Service,
+  // the authority on that, now rather than at the next heartbeat up to 30 s away.
+  tunnel.on('failed', (reason) => {
+    if (!isRevokedAgentReason(reason)) return;
+    log.debug('the proxy refused the tunnel as removed; asking the Auth Service now');
+    heartbeats.request();
+  });
+
   const timer = setInterval(() => {
-    void probeVersions().then((changed) => {
-      if (changed) tunnel.announce();
-      return beat();
-    });
-  }, 30_000);
+    void probeVersions()
+      .then((changed) => {
+        if (changed) tunnel.announce();
+        return heartbeats.run();
+      })
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'heartbeat round failed'));
+  }, HEARTBEAT_INTERVAL_MS);
   timer.unref();
 
-  return {
-    hostId: identity.hostId,
-    tunnel,
-    spool,
-    async close() {
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      heartbeats.stop();
       clearInterval(timer);
       await tunnel.close();
+      // The Auth Service still takes audit events from a removed agent: what is spooled is
+      // delivered, not lost, on this way out too.
       await audit.close({ timeoutMs: 5_000 }).catch(() => undefined);
       await spool.drained(5_000);
       await spool.close();
       auth.close();
-    },
-  };
+    })());
+
+  await heartbeats.run();
+  if (removal) {
+    await close();
+    throw removal;
+  }
+  running = true;
+  return { hostId: identity.hostId, tunnel, spool, removed, close };
 }

@@ -1,12 +1,14 @@
 import type { Logger } from '@postern/log';
-import type { TunnelServer } from '@postern/tunnel';
+import { REVOKED_AGENT_REASON, type TunnelServer } from '@postern/tunnel';
 
 /** How often the proxy asks for the revoked host ids: a removed agent's tunnels end within this. */
 export const REVOKED_AGENTS_POLL_MS = 2_000;
 
-/** What a removed agent reads in its log when the proxy refuses or closes its tunnel. */
-export const REVOKED_AGENT_REASON =
-  'this agent was removed from the cluster and its host id revoked: join it again with a new token (postern admin tokens add --type agent)';
+/**
+ * What a removed agent reads in its log when the proxy refuses or closes its tunnel; it is
+ * @postern/tunnel's, so the agent recognises it and asks the Auth Service at once.
+ */
+export { REVOKED_AGENT_REASON };
 
 export interface RevokedAgentsOptions {
   /** The host ids of removed agents, from the Auth Service. */

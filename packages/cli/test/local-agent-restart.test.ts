@@ -24,6 +24,7 @@ interface DatabaseRow {
  * `postern start` with web, proxy and an agent in one process, restarted on the same data
  * dir: the agent keeps its host id, so there is one agent afterwards, not one per start,
  * and each database is listed once, online; a database taken out of the config is gone.
+ * Removing that agent stops it alone; web and proxy keep running.
  */
 describe('postern start: the in-process agent across restarts', () => {
   let root: string;
@@ -146,4 +147,20 @@ describe('postern start: the in-process agent across restarts', () => {
     expect(unknown.stderr).toContain('no agent no-such-agent');
     expect((await agents()).map((a) => a.id)).toEqual([firstAgentId]);
   });
+
+  it('removed with --force, the agent stops alone: web and proxy keep running', async () => {
+    const r = await admin(['agents', 'rm', firstAgentId, '--force']);
+    expect(r.code, r.stderr).toBe(0);
+    // The proxy closes the removed agent's tunnel, the agent asks the Auth Service at once and
+    // stops itself; this process says so and goes on.
+    await expect
+      .poll(() => postern!.logs(), { timeout: 30_000 })
+      .toContain('"msg":"the agent of this process was removed from the cluster and has stopped; web and proxy keep running"');
+    expect(postern!.logs()).toMatch(/was removed by \S+ at \d{4}-\d\d-\d\dT[\d:.]+Z; join it again/);
+    const stillRunning = await Promise.race([postern!.exited.then(() => 'exited'), new Promise<string>((resolve) => setTimeout(() => resolve('running'), 2_000))]);
+    expect(stillRunning, postern!.logs()).toBe('running');
+    // Web (the Auth Service) answers, through the proxy: the person's CLI reaches both.
+    expect(await agents()).toEqual([]);
+    expect(await databases()).toEqual([]);
+  }, 120_000);
 });

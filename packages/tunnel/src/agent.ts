@@ -4,7 +4,7 @@ import { parseHostPort } from './address';
 import { AgentTunnel } from './agent-tunnel';
 import { createBackoff, type Backoff } from './backoff';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_TIMEOUT_MS } from './settings';
-import type { TunnelAgent, TunnelAgentOptions } from './types';
+import type { TunnelAgent, TunnelAgentEvents, TunnelAgentOptions } from './types';
 
 /**
  * Keeps one tunnel to one proxy up for as long as the agent runs: dials, and after every
@@ -41,7 +41,7 @@ class ReconnectingAgent implements TunnelAgent {
     this.tunnel?.announce();
   }
 
-  on(event: 'connected' | 'disconnected', fn: () => void): void {
+  on<E extends keyof TunnelAgentEvents>(event: E, fn: TunnelAgentEvents[E]): void {
     this.events.on(event, fn);
   }
 
@@ -86,6 +86,7 @@ class ReconnectingAgent implements TunnelAgent {
       this.failure = reason;
     }
     if (wasConnected) this.events.emit('disconnected');
+    if (reason !== undefined) this.events.emit('failed', reason, wasConnected);
     if (this.closed) return;
     const delay = this.backoff.next();
     this.log.debug({ delayMs: delay }, 'reconnecting');

@@ -2,6 +2,7 @@ export { TUNNEL_ALPN, MAX_DIAL_HEADER_BYTES, encodeDialRequest, decodeDialReques
 export { TunnelError, isTunnelError } from './errors';
 export type { TunnelErrorCode } from './errors';
 export { startTunnelAgent } from './agent';
+export { REVOKED_AGENT_REASON, isRevokedAgentReason } from './revoked-agent';
 export { TunnelServer } from './tunnel-server';
 export type { TunnelServerEvent } from './tunnel-server';
 export { createBackoff } from './backoff';
@@ -14,6 +15,7 @@ export type {
   AgentHello,
   DialRequest,
   TunnelAgent,
+  TunnelAgentEvents,
   TunnelAgentOptions,
   TunnelProtocol,
   TunnelServerOptions,

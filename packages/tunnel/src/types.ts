@@ -59,7 +59,20 @@ export interface TunnelAgent {
   /** Sends a fresh hello() to the proxy, e.g. after the database list changed. */
   announce(): void;
   close(): Promise<void>;
-  on(event: 'connected' | 'disconnected', fn: () => void): void;
+  on<E extends keyof TunnelAgentEvents>(event: E, fn: TunnelAgentEvents[E]): void;
+}
+
+export interface TunnelAgentEvents {
+  /** A proxy accepted this agent: the tunnel is up. */
+  connected: () => void;
+  /** A tunnel that was up went down (it dials again after a backoff). */
+  disconnected: () => void;
+  /**
+   * A tunnel attempt ended other than by close(): refused (TLS, the proxy's checks), closed by
+   * the proxy (its GOAWAY reason is in `reason`), or the network. Fires on every attempt, also
+   * when the same reason repeats, so the owner can act on what the proxy said.
+   */
+  failed: (reason: string, wasConnected: boolean) => void;
 }
 
 export type AgentCertificate = PeerCertificate & { raw: Buffer };

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isTunnelError } from '../src';
+import { isRevokedAgentReason, isTunnelError, REVOKED_AGENT_REASON } from '../src';
 import { cleanupsAfterEach, fixtures, settle, startAgent, startProxy, waitFor } from './helpers';
 import type { Fixtures } from './helpers';
 
@@ -19,6 +19,8 @@ describe('TunnelServer.closeHost', () => {
     // Stream handler that never answers: the open stream must fail when the tunnel goes.
     const agent = startAgent(proxy.port, f.agent, f, { onStream: () => undefined });
     cleanups.push(() => agent.close());
+    const failures: { reason: string; wasConnected: boolean }[] = [];
+    agent.on('failed', (reason, wasConnected) => failures.push({ reason, wasConnected }));
     const conn = await waitFor(() => proxy.tunnel.agentsFor('demo')[0], 'the agent to come up');
     const stream = await conn.dial({ database: 'demo', protocol: 'postgres', meta: {} });
     const ended = new Promise<Error | undefined>((resolve) => {
@@ -38,5 +40,30 @@ describe('TunnelServer.closeHost', () => {
     expect(isTunnelError(dial.ok ? undefined : dial.error)).toBe(true);
     const why = await waitFor(() => agent.lastError, 'the agent to read why');
     expect(why).toContain('this agent was removed from the cluster');
+    // The agent's owner hears it too, with the proxy's reason, to act on it.
+    expect(failures[0]).toEqual({ reason: why, wasConnected: true });
+  });
+
+  it("tells the agent's owner the proxy's reason on every refused attempt, so a removed agent can recognise it", async () => {
+    const proxy = await startProxy(f, {
+      tunnel: {
+        verifyAgent: () => {
+          throw new Error(REVOKED_AGENT_REASON);
+        },
+      },
+    });
+    cleanups.push(() => proxy.kill());
+    const agent = startAgent(proxy.port, f.agent, f);
+    cleanups.push(() => agent.close());
+    const failures: { reason: string; wasConnected: boolean }[] = [];
+    agent.on('failed', (reason, wasConnected) => failures.push({ reason, wasConnected }));
+    // The same reason again and again: logged once, but reported every time.
+    await waitFor(() => failures.length >= 3, 'three refused attempts');
+    for (const failure of failures) {
+      expect(failure.wasConnected).toBe(false);
+      expect(isRevokedAgentReason(failure.reason)).toBe(true);
+    }
+    expect(agent.connected).toBe(false);
+    expect(isRevokedAgentReason('the proxy at 127.0.0.1:1 closed the tunnel: the proxy is shutting down')).toBe(false);
   });
 });

@@ -7,6 +7,8 @@ import type { AuthService } from '@postern/auth';
 import type { Command } from 'commander';
 import { CliError } from '../errors';
 import { DEMO_DATABASE, databaseSummaryLines, planDemoDatabase, startDemoDatabase } from '../start/demo-database';
+import { startEmbeddedAgent } from '../start/embedded-agent';
+import type { Part } from '../start/part';
 
 /**
  * The web app's server, loaded by name: importing its types would bring Next.js's global
@@ -17,10 +19,14 @@ interface WebServerModule {
   startWeb(loaded: LoadedConfig, opts: { publicUrl?: string }): Promise<{ url: string; publicUrl: string; auth: AuthService; close(): Promise<void> }>;
 }
 
-interface Part {
-  name: string;
-  close(): Promise<void>;
-}
+/** Stops every part and ends the process with `code` (0 for a signal). */
+type Shutdown = (why: string, code: number) => void;
+
+/**
+ * The exit code of an agent-only `postern start` whose agent an admin removed: 1, as for
+ * every error meant for the person at the terminal (CliError); a supervisor sees it fail.
+ */
+const EXIT_AGENT_REMOVED = 1;
 
 function isIp(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
@@ -31,7 +37,7 @@ function isIp(host: string): boolean {
  * database (agent.demo_database), agent. `start` is the processes' composition root, so it
  * alone loads the apps.
  */
-async function startParts(loaded: LoadedConfig, parts: Part[]): Promise<Record<string, string>> {
+async function startParts(loaded: LoadedConfig, parts: Part[], shutdown: Shutdown): Promise<Record<string, string>> {
   const { config } = loaded;
   const log = createLogger('start');
   const addresses: Record<string, string> = {};
@@ -44,10 +50,19 @@ async function startParts(loaded: LoadedConfig, parts: Part[]): Promise<Record<s
   }
   if (!config.web.enabled) {
     if (config.agent.enabled) {
-      const { startAgent } = await import('@postern/agent/server');
-      const agent = await startAgent(loaded);
+      const { startAgent, AgentRemovedError } = await import('@postern/agent/server');
+      const agent = await startAgent(loaded).catch((err: unknown) => {
+        // Removed by an admin: there is nothing to run; the Auth Service's message says who
+        // did it, when, and how to join again.
+        throw err instanceof AgentRemovedError ? new CliError(err.message) : err;
+      });
       parts.push({ name: 'agent', close: () => agent.close() });
       addresses.agent = agent.hostId;
+      // Removed while it runs: the agent has stopped itself, and it was all this process ran.
+      void agent.removed.then((err) => {
+        log.error({ err: err.message, host_id: err.hostId }, 'the agent was removed from the cluster; postern start exits');
+        shutdown('agent removed', EXIT_AGENT_REMOVED);
+      });
     }
     return addresses;
   }
@@ -95,11 +110,9 @@ async function startParts(loaded: LoadedConfig, parts: Part[]): Promise<Record<s
     addresses.demo = demo.uri;
   }
   if (config.agent.enabled) {
-    const { startAgent } = await import('@postern/agent/server');
     const identity = await web.auth.localHostIdentity('agent', { hostname: 'local-agent', dnsNames: [], ips: [] });
-    const agent = await startAgent(loaded, { local: { identity, authUrl: web.url } });
-    parts.push({ name: 'agent', close: () => agent.close() });
-    addresses.agent = agent.hostId;
+    const agent = await startEmbeddedAgent(loaded, { local: { identity, authUrl: web.url } }, parts);
+    if (agent) addresses.agent = agent.hostId;
   }
 
   const first = await web.auth.firstAdminLink();
@@ -133,18 +146,18 @@ export function registerStart(program: Command): void {
       const loaded = loadConfig({ file: opts.config, dataDir: opts.dataDir });
       const parts: Part[] = [];
       let stopping = false;
-      const stop = async (signal: string) => {
+      const stop = async (why: string, code: number) => {
         if (stopping) return;
         stopping = true;
-        log.info({ signal }, 'shutting down');
+        log.info({ reason: why }, 'shutting down');
         for (const part of [...parts].reverse()) {
           await part.close().catch((err: unknown) => log.error({ err, part: part.name }, 'shutdown failed'));
         }
-        log.info('stopped');
-        process.exit(0);
+        log.info({ exit_code: code }, 'stopped');
+        process.exit(code);
       };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.once('SIGINT', () => void stop('SIGINT', 0));
+      process.once('SIGTERM', () => void stop('SIGTERM', 0));
       // A bug that escapes every handler must leave a trace in the log, not just an exit code.
       process.on('uncaughtException', (err) => {
         log.fatal({ err }, 'uncaught exception; exiting');
@@ -156,7 +169,7 @@ export function registerStart(program: Command): void {
       });
       let addresses: Record<string, string>;
       try {
-        addresses = await startParts(loaded, parts);
+        addresses = await startParts(loaded, parts, (why, code) => void stop(why, code));
       } catch (err) {
         for (const part of [...parts].reverse()) await part.close().catch(() => undefined);
         throw err;

@@ -47,6 +47,8 @@ function waitForReady(child: ChildProcess, logs: { text: string }, timeoutMs: nu
 
 export interface PosternProcess {
   logs(): string;
+  /** Resolves with the exit code once the process has ended, by itself or by stop(). */
+  exited: Promise<number | null>;
   /** SIGTERM (clean shutdown; resolves with the exit code) or SIGKILL (a crash). */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<number | null>;
 }
@@ -66,6 +68,8 @@ export async function startPostern(args: string[], env: NodeJS.ProcessEnv = {}):
   });
   child.stdout!.on('data', (d: Buffer) => (logs.text += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (logs.text += d.toString()));
+  // 'close', not 'exit': by then the pipes are drained, so logs() holds its last words.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -81,7 +85,7 @@ export async function startPostern(args: string[], env: NodeJS.ProcessEnv = {}):
     await stop('SIGKILL');
     throw err;
   }
-  return { logs: () => logs.text, stop };
+  return { logs: () => logs.text, exited, stop };
 }
 
 /** Starts `postern start` as a real process on free loopback ports, with its own data dir. */

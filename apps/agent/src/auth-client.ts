@@ -27,6 +27,11 @@ export interface HostCredentials {
  */
 export class AuthClient {
   private readonly agent: http.Agent;
+  /**
+   * Called when any call is refused as `host_removed`: an access lookup or a certificate
+   * request can learn of the removal before the next heartbeat, which is what stops the agent.
+   */
+  onHostRemoved: (() => void) | null = null;
 
   constructor(
     private readonly baseUrl: string,
@@ -64,7 +69,9 @@ export class AuthClient {
     const json: unknown = res.body ? JSON.parse(res.body) : undefined;
     if (res.status < 200 || res.status >= 300) {
       const e = errorBody.safeParse(json);
-      throw e.success ? new AuthApiError(e.data.error.message, res.status, e.data.error.code) : new AuthApiError(`HTTP ${res.status}`, res.status);
+      if (!e.success) throw new AuthApiError(`HTTP ${res.status}`, res.status);
+      if (e.data.error.code === 'host_removed') this.onHostRemoved?.();
+      throw new AuthApiError(e.data.error.message, res.status, e.data.error.code);
     }
     return schema ? schema.parse(json) : (undefined as z.infer<S>);
   }

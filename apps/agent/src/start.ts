@@ -217,6 +217,8 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
     },
     { minGapMs: REFUSAL_HEARTBEAT_GAP_MS },
   );
+  // Any other call refused as removed (an access lookup, a certificate) asks for one too.
+  auth.onHostRemoved = () => heartbeats.request();
   // The proxy turned the tunnel away because this agent was removed: ask the Auth Service,
   // the authority on that, now rather than at the next heartbeat up to 30 s away.
   tunnel.on('failed', (reason) => {

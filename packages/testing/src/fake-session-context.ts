@@ -16,6 +16,24 @@ export interface FakeSessionConfig {
   credentials: (route: { username: string }) => DbClientCredentials;
 }
 
+/**
+ * A config that lets sessions through: the route (by default db user alice on database
+ * appdb) of `database`, audited, with DB client certificates from `pki`.
+ */
+export function allowingConfig(
+  database: DatabaseTarget,
+  pki: { clientCert(user: string): DbClientCredentials },
+  route: FakeSessionConfig['route'] = { username: 'alice', database: 'appdb' },
+): FakeSessionConfig {
+  return {
+    route,
+    authorize: async () => ({ allowed: true }),
+    auditFails: () => false,
+    database,
+    credentials: (route) => pki.clientCert(route.username),
+  };
+}
+
 export interface FakeSessionOptions {
   sessionId: string;
   config: FakeSessionConfig;

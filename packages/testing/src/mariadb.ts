@@ -1,12 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, run, runningAsRoot } from '@postern/local-postgres';
-import { registerCleanup } from './cleanup-registry';
+import { run, runningAsRoot } from '@postern/local-postgres';
 import { mariadbdArgs, MARIADB_INSTALL_DB, MARIADBD, MARIADB_CLIENT } from './mariadb-config';
+import { startOnFreePort, startThrowaway, writeTlsFiles } from './throwaway-server';
 
 export interface TestMariadb {
   host: '127.0.0.1';
@@ -30,9 +29,7 @@ export interface StartMariadbOptions {
   tls?: { serverCertPem: string; serverKeyPem: string; clientCaPem: string };
 }
 
-const PORT_ATTEMPTS = 3;
 const READY_TIMEOUT_MS = 30_000;
-const LOG_TAIL_LINES = 30;
 
 /**
  * A throwaway MariaDB on a free loopback port, in a temporary directory: fresh system
@@ -40,63 +37,45 @@ const LOG_TAIL_LINES = 30;
  * asked, 300 connections and 64 MiB packets for proxy and load tests.
  */
 export async function startMariadb(opts: StartMariadbOptions = {}): Promise<TestMariadb> {
-  const rootDir = await mkdtemp(join(tmpdir(), 'postern-mariadb-'));
-  const dataDir = join(rootDir, 'data');
-  const socketPath = join(rootDir, 'mariadb.sock');
-  const logFile = join(rootDir, 'mariadb.log');
   let child: ChildProcess | undefined;
-  const stopSync = (): void => {
-    // At process exit nothing asynchronous runs any more: a signal and a synchronous rm.
+  const killSync = (): void => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
-    rmSync(rootDir, { recursive: true, force: true });
   };
-  const unregister = registerCleanup(stopSync);
-
-  try {
+  return startThrowaway('postern-mariadb-', killSync, async (rootDir) => {
+    const dataDir = join(rootDir, 'data');
+    const socketPath = join(rootDir, 'mariadb.sock');
+    const logFile = join(rootDir, 'mariadb.log');
     await installSystemTables(rootDir, dataDir);
     const tls = opts.tls ? await writeTlsFiles(rootDir, opts.tls) : undefined;
 
-    let port = 0;
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      child = spawnServer(mariadbdArgs({ dataDir, port, socketPath, logFile, tmpDir: rootDir, tls, asRoot: runningAsRoot() }));
-      const ready = await waitUntilReady(child, socketPath);
-      if (ready === 'ready') break;
-      const tail = await logTail(logFile);
-      // freePort() cannot reserve the port; someone may have taken it in between.
-      if (attempt < PORT_ATTEMPTS && /address already in use|bind on tcp\/ip port/i.test(tail)) continue;
-      throw new Error(`mariadbd did not start (${ready}):\n--- mariadb log ---\n${tail}`);
-    }
+    const port = await startOnFreePort(
+      async (port) => {
+        child = spawnServer(mariadbdArgs({ dataDir, port, socketPath, logFile, tmpDir: rootDir, tls, asRoot: runningAsRoot() }));
+        const ready = await waitUntilReady(child, socketPath);
+        return ready === 'ready' ? undefined : `mariadbd did not start (${ready}):`;
+      },
+      { file: logFile, name: 'mariadb', inUse: /address already in use|bind on tcp\/ip port/i },
+    );
 
     const [[version] = []] = await clientRows(socketPath, 'select version()');
     if (!version) throw new Error('mariadbd started but did not report its version');
 
-    const server = child;
-    let stopping: Promise<void> | undefined;
+    const server = child!;
     return {
-      host: '127.0.0.1',
-      port,
-      dataDir,
-      socketPath,
-      version,
-      query: async (sql) => {
-        await clientRows(socketPath, sql);
+      server: {
+        host: '127.0.0.1' as const,
+        port,
+        dataDir,
+        socketPath,
+        version,
+        query: async (sql: string) => {
+          await clientRows(socketPath, sql);
+        },
+        rows: (sql: string) => clientRows(socketPath, sql),
       },
-      rows: (sql) => clientRows(socketPath, sql),
-      stop: () => {
-        stopping ??= (async () => {
-          unregister();
-          await killAndWait(server);
-          await rm(rootDir, { recursive: true, force: true });
-        })();
-        return stopping;
-      },
+      kill: () => killAndWait(server),
     };
-  } catch (err) {
-    unregister();
-    stopSync();
-    throw err;
-  }
+  });
 }
 
 async function installSystemTables(rootDir: string, dataDir: string): Promise<void> {
@@ -117,15 +96,6 @@ async function installSystemTables(rootDir: string, dataDir: string): Promise<vo
     { cwd: rootDir, timeoutMs: 120_000 },
   );
   if (result.code !== 0) throw new Error(`mariadb-install-db failed (exit ${result.code}):\n${result.stdout}${result.stderr}`);
-}
-
-async function writeTlsFiles(rootDir: string, tls: NonNullable<StartMariadbOptions['tls']>): Promise<{ certFile: string; keyFile: string; caFile: string }> {
-  const files = { certFile: join(rootDir, 'server.crt'), keyFile: join(rootDir, 'server.key'), caFile: join(rootDir, 'client-ca.crt') };
-  await writeFile(files.certFile, tls.serverCertPem);
-  await writeFile(files.caFile, tls.clientCaPem);
-  await writeFile(files.keyFile, tls.serverKeyPem, { mode: 0o600 });
-  await chmod(files.keyFile, 0o600);
-  return files;
 }
 
 function spawnServer(args: string[]): ChildProcess {
@@ -174,15 +144,6 @@ function killAndWait(child: ChildProcess): Promise<void> {
     // A test server keeps nothing worth a clean shutdown; SIGKILL is instant.
     child.kill('SIGKILL');
   });
-}
-
-async function logTail(logFile: string): Promise<string> {
-  try {
-    const text = await readFile(logFile, 'utf8');
-    return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
-  } catch {
-    return '(no log written)';
-  }
 }
 
 function currentUser(): string {

@@ -1,13 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFile, chown, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { registerCleanup } from './cleanup-registry';
-import { freePort } from '@postern/local-postgres';
 import { postgresOwner, runServerTool, runningAsRoot, serverCommand } from '@postern/local-postgres';
 import { renderHba, renderPostgresConf } from './postgres-config';
+import { logTail, startOnFreePort, startThrowaway, writeTlsFiles } from './throwaway-server';
+import type { TlsFiles } from './throwaway-server';
 
 export interface TestPostgres {
   host: '127.0.0.1';
@@ -28,72 +26,47 @@ export interface StartPostgresOptions {
   certAuth?: boolean;
 }
 
-const PORT_ATTEMPTS = 3;
-const LOG_TAIL_LINES = 30;
-
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<TestPostgres> {
   if (opts.certAuth && !opts.tls) throw new Error('startPostgres: certAuth needs tls');
 
-  const rootDir = await mkdtemp(join(tmpdir(), 'postern-pg-'));
-  const dataDir = join(rootDir, 'data');
-  const logFile = join(rootDir, 'postgres.log');
   let started = false;
-  const stopSync = (): void => {
-    if (started) spawnStop(dataDir);
-    rmSync(rootDir, { recursive: true, force: true });
+  const killSync = (rootDir: string): void => {
+    if (started) spawnStop(join(rootDir, 'data'));
   };
-  const unregister = registerCleanup(stopSync);
-
-  try {
+  return startThrowaway('postern-pg-', killSync, async (rootDir) => {
+    const dataDir = join(rootDir, 'data');
+    const logFile = join(rootDir, 'postgres.log');
     if (runningAsRoot()) await chownToPostgres(rootDir);
     await initdb(rootDir, dataDir);
-    const tlsFiles = opts.tls ? await writeTlsFiles(rootDir, opts.tls) : undefined;
+    const tlsFiles = opts.tls ? await writePostgresTlsFiles(rootDir, opts.tls) : undefined;
     await writeFile(join(dataDir, 'pg_hba.conf'), renderHba(opts.certAuth ?? false));
     // Our settings go to a file of their own so a retry on another port can rewrite them.
     await appendFile(join(dataDir, 'postgresql.conf'), "\ninclude_if_exists = 'postern.conf'\n");
 
-    let port = 0;
-    for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      const conf = renderPostgresConf({ port, socketDir: rootDir, tls: tlsFiles });
-      await writeFile(join(dataDir, 'postern.conf'), conf);
-      const result = await runServerTool('pg_ctl', ['-w', '-t', '60', '-D', dataDir, '-l', logFile, 'start'], {
-        cwd: rootDir,
-        timeoutMs: 90_000,
-      });
-      if (result.code === 0) break;
-      const tail = await logTail(logFile);
-      // freePort() cannot reserve the port; someone may have taken it in between.
-      if (attempt < PORT_ATTEMPTS && /address already in use/i.test(tail)) continue;
-      throw new Error(`pg_ctl start failed (exit ${result.code}): ${result.stderr.trim()}\n--- postgres log ---\n${tail}`);
-    }
+    const port = await startOnFreePort(
+      async (port) => {
+        await writeFile(join(dataDir, 'postern.conf'), renderPostgresConf({ port, socketDir: rootDir, tls: tlsFiles }));
+        const result = await runServerTool('pg_ctl', ['-w', '-t', '60', '-D', dataDir, '-l', logFile, 'start'], {
+          cwd: rootDir,
+          timeoutMs: 90_000,
+        });
+        return result.code === 0 ? undefined : `pg_ctl start failed (exit ${result.code}): ${result.stderr.trim()}`;
+      },
+      { file: logFile, name: 'postgres', inUse: /address already in use/i },
+    );
     started = true;
 
     const superuserUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
     await waitUntilReady(superuserUrl, logFile);
 
-    let stopping: Promise<void> | undefined;
     return {
-      host: '127.0.0.1',
-      port,
-      dataDir,
-      superuserUrl,
-      query: (sql) => superuserQuery(superuserUrl, sql),
-      stop: () => {
-        stopping ??= (async () => {
-          unregister();
-          await runServerTool('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { cwd: rootDir, timeoutMs: 30_000 });
-          started = false;
-          await rm(rootDir, { recursive: true, force: true });
-        })();
-        return stopping;
+      server: { host: '127.0.0.1' as const, port, dataDir, superuserUrl, query: (sql: string) => superuserQuery(superuserUrl, sql) },
+      kill: async () => {
+        await runServerTool('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop'], { cwd: rootDir, timeoutMs: 30_000 });
+        started = false;
       },
     };
-  } catch (err) {
-    unregister();
-    stopSync();
-    throw err;
-  }
+  });
 }
 
 async function initdb(rootDir: string, dataDir: string): Promise<void> {
@@ -107,20 +80,9 @@ async function initdb(rootDir: string, dataDir: string): Promise<void> {
   }
 }
 
-async function writeTlsFiles(
-  rootDir: string,
-  tls: NonNullable<StartPostgresOptions['tls']>,
-): Promise<{ certFile: string; keyFile: string; caFile: string }> {
-  const files = {
-    certFile: join(rootDir, 'server.crt'),
-    keyFile: join(rootDir, 'server.key'),
-    caFile: join(rootDir, 'client-ca.crt'),
-  };
-  await writeFile(files.certFile, tls.serverCertPem);
-  await writeFile(files.caFile, tls.clientCaPem);
-  // PostgreSQL refuses a key that others can read, and wants it owned by its own user.
-  await writeFile(files.keyFile, tls.serverKeyPem, { mode: 0o600 });
-  await chmod(files.keyFile, 0o600);
+/** PostgreSQL also wants the files owned by its own user. */
+async function writePostgresTlsFiles(rootDir: string, tls: NonNullable<StartPostgresOptions['tls']>): Promise<TlsFiles> {
+  const files = await writeTlsFiles(rootDir, tls);
   if (runningAsRoot()) {
     for (const file of Object.values(files)) await chownToPostgres(file);
   }
@@ -155,15 +117,6 @@ async function waitUntilReady(url: string, logFile: string): Promise<void> {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }
-}
-
-async function logTail(logFile: string): Promise<string> {
-  try {
-    const text = await readFile(logFile, 'utf8');
-    return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
-  } catch {
-    return '(no log written)';
   }
 }
 

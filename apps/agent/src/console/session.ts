@@ -9,7 +9,7 @@ import {
   type ServerMessage,
 } from '@postern/console';
 import { FrameError } from '@postern/console/frames';
-import { SessionError, type SessionContext } from '@postern/engine';
+import { checkAccess, SessionError, type SessionContext } from '@postern/engine';
 import type { ConsoleLimits } from '@postern/rbac';
 import type { FrameChannel } from './channel';
 import { DriverError, type ConsoleDriver, type DriverFactory, type StatementCursor } from './driver';
@@ -123,14 +123,8 @@ export class ConsoleSession {
   private async open(): Promise<boolean> {
     const { ctx } = this;
     const route = ctx.identity.route;
-    let decision;
-    try {
-      decision = await ctx.authorize();
-    } catch (err) {
-      ctx.log.error({ err: (err as Error).message }, 'access check failed');
-      return this.refuse('internal', 'Postern could not check your access; try again, or ask an administrator to look at the agent logs');
-    }
-    if (!decision.allowed) return this.refuse('access_denied', decision.reason);
+    const refused = await checkAccess(ctx);
+    if (refused) return this.refuse(refused.kind, refused.message);
     try {
       const credentials = await ctx.dbCredentials();
       this.driver = await this.opts.driver({

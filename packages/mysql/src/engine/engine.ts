@@ -1,14 +1,10 @@
 import type { Duplex } from 'node:stream';
-import { describeError } from '@postern/engine';
-import type { Engine, SessionContext } from '@postern/engine';
-import { DEFAULT_SESSION_OPTIONS, MysqlSession } from './session';
+import { relaySessionOptions } from '@postern/engine';
+import type { Engine, RelaySessionOptions, SessionContext } from '@postern/engine';
+import { MysqlSession } from './session';
 import type { SessionOptions } from './session';
 
-export interface MysqlEngineOptions {
-  /** TCP, TLS and authentication at the database must finish within this (default 15 s). */
-  connectTimeoutMs?: number;
-  /** How long a side gets to hang up after we end it (default 5 s). */
-  closeGraceMs?: number;
+export interface MysqlEngineOptions extends Partial<RelaySessionOptions> {
   /** Cap on a client packet Postern reassembles to audit, all parts together (default 64 MiB). */
   maxPacketLength?: number;
 }
@@ -24,21 +20,12 @@ export class MysqlEngine implements Engine {
 
   constructor(opts: MysqlEngineOptions = {}) {
     this.opts = {
-      connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULT_SESSION_OPTIONS.connectTimeoutMs,
-      closeGraceMs: opts.closeGraceMs ?? DEFAULT_SESSION_OPTIONS.closeGraceMs,
+      ...relaySessionOptions(opts),
       ...(opts.maxPacketLength !== undefined ? { maxPacketLength: opts.maxPacketLength } : {}),
     };
   }
 
   async handleConnection(stream: Duplex, startup: Record<string, string>, ctx: SessionContext): Promise<void> {
-    const session = new MysqlSession(stream, startup, ctx, this.opts);
-    try {
-      await session.run();
-    } catch (err) {
-      // A bug, not a client's or database's fault; the session still gets closed below.
-      ctx.log.error({ err: describeError(err) }, 'mysql session failed');
-    } finally {
-      await session.finish();
-    }
+    await new MysqlSession(stream, startup, ctx, this.opts).serve();
   }
 }

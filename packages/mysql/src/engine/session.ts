@@ -1,17 +1,6 @@
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
-import type { SessionContext } from '@postern/engine';
-import {
-  auditOrThrow,
-  auditQuietly,
-  AuditUnavailable,
-  closeGracefully,
-  DEFAULT_CLOSE_GRACE_MS,
-  describeError,
-  logSessionEnd,
-  relay,
-  SessionError,
-} from '@postern/engine';
+import type { RelaySessionOptions, SessionContext, SessionErrorKind } from '@postern/engine';
+import { auditOrThrow, AuditUnavailable, describeError, relay, RelaySession } from '@postern/engine';
 import { missingFormatCapabilities, upstreamCapabilities } from '../capabilities';
 import { capabilityNames } from '../protocol/constants';
 import { decodeStartup, StartupRecordError } from '../handoff';
@@ -31,51 +20,31 @@ import { authenticate } from './server-auth';
 import { ServerObserver } from './server-observer';
 import { StatementRegistry } from './statements';
 
-export interface SessionOptions {
-  connectTimeoutMs: number;
-  closeGraceMs: number;
+export interface SessionOptions extends RelaySessionOptions {
   maxPacketLength?: number;
 }
-
-export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
-  connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
-  closeGraceMs: DEFAULT_CLOSE_GRACE_MS,
-};
 
 /** Before decodeStartup has told us better: the client's auth result after SSLRequest + HandshakeResponse41. */
 const DEFAULT_AUTH_RESULT_SEQUENCE = 3;
 
 /**
  * One client session on the agent: check access, log in as the route says, relay while
- * auditing, finish. Every way out goes through `finish`, which closes both sides.
+ * auditing, finish (RelaySession). What the client is told last is an ERR packet.
  */
-export class MysqlSession {
-  private server: TLSSocket | undefined;
-  /** What the client is told last, if anything (an ERR packet). */
-  private clientLastWords: Buffer | undefined;
-  private serverLastWords: Buffer | undefined;
+export class MysqlSession extends RelaySession<SessionFailure, SessionOptions> {
   private sequenceId = DEFAULT_AUTH_RESULT_SEQUENCE;
-  private readonly startedAt = Date.now();
 
   constructor(
-    private readonly client: Duplex,
+    client: Duplex,
     private readonly startupRecord: Record<string, string>,
-    private readonly ctx: SessionContext,
-    private readonly opts: SessionOptions,
+    ctx: SessionContext,
+    opts: SessionOptions,
   ) {
-    // Errors surface as 'close' to the relay; without a listener one would kill the agent.
-    client.on('error', ignore);
-  }
-
-  async run(): Promise<void> {
-    const leftover = await this.open();
-    if (leftover === undefined) return;
-    await this.relay(leftover);
+    super('mysql', client, ctx, opts);
   }
 
   /** Resolves with server bytes that followed its OK, or undefined when refused. */
-  private async open(): Promise<Buffer | undefined> {
+  protected async open(): Promise<Buffer | undefined> {
     const { ctx } = this;
     const route = ctx.identity.route;
 
@@ -89,14 +58,7 @@ export class MysqlSession {
     }
     this.sequenceId = startup.sequenceId;
 
-    let decision;
-    try {
-      decision = await ctx.authorize();
-    } catch (err) {
-      ctx.log.error({ err: describeError(err) }, 'access check failed');
-      return this.refuse(new SessionFailure(ErrorCode.Internal, 'Postern could not check your access; try again, or ask an administrator to look at the agent logs'));
-    }
-    if (!decision.allowed) return this.refuse(new SessionFailure(ErrorCode.AccessDenied, decision.reason));
+    if (!(await this.authorized())) return undefined;
 
     const mismatch = routeMismatch(startup, route, ctx.database.name);
     if (mismatch) return this.refuse(new SessionFailure(ErrorCode.AccessDenied, mismatch));
@@ -110,10 +72,9 @@ export class MysqlSession {
         capabilities = this.loginCapabilities(startup, greeting, database);
         return { capabilities, maxPacketSize: startup.maxPacket, characterSet: startup.charset, mariadbCapabilities: 0 } satisfies SslRequest;
       });
-      this.server = connection.socket;
-      this.server.on('error', ignore);
+      const server = this.attachServer(connection.socket);
       const { ok, leftover } = await authenticate(
-        this.server,
+        server,
         {
           capabilities,
           maxPacketSize: startup.maxPacket,
@@ -135,7 +96,7 @@ export class MysqlSession {
     } catch (err) {
       // Logged in but refused afterwards (the audit log): leave the database politely.
       if (this.server && err instanceof AuditUnavailable) this.serverLastWords = framePacket(buildCommand.quit(), 0);
-      return this.refuse(toFailure(err));
+      return this.refuse(this.toFailure(err));
     }
   }
 
@@ -155,7 +116,7 @@ export class MysqlSession {
     return upstreamCapabilities(startup.capabilities, greeting.capabilities, database);
   }
 
-  private async relay(leftover: Buffer): Promise<void> {
+  protected async relay(leftover: Buffer): Promise<void> {
     const server = this.server!;
     const statements = new StatementRegistry();
     const observer = new ServerObserver(statements);
@@ -179,11 +140,10 @@ export class MysqlSession {
       observeServer: (chunk) => observer.push(chunk),
     });
 
-    logSessionEnd(this.ctx.log, 'mysql', outcome, this.startedAt);
-    auditQuietly(this.ctx, { event: 'db.session.end' });
+    this.ended(outcome);
 
     if (outcome.by === 'inspector') {
-      const failure = inspectorFailure(outcome.error);
+      const failure = this.inspectorFailure(outcome.error);
       if (observer.atBoundary) this.clientLastWords = errorPacket({ ...failure.reply, message: failure.message }, auditor.replySequenceId);
       // The withheld command never reaches the database; say goodbye there if we can.
       if (auditor.atBoundary) this.serverLastWords = framePacket(buildCommand.quit(), 0);
@@ -193,34 +153,24 @@ export class MysqlSession {
     }
   }
 
-  /** Closes both sides after what each still has to be told; never rejects. */
-  async finish(): Promise<void> {
-    const grace = this.opts.closeGraceMs;
-    await Promise.all([
-      closeGracefully(this.client, this.clientLastWords, grace),
-      this.server ? closeGracefully(this.server, this.serverLastWords, grace) : undefined,
-    ]);
+  protected failure(kind: SessionErrorKind, message: string): SessionFailure {
+    return new SessionFailure(replyForKind(kind), message);
   }
 
-  /** The session does not start: audit why, and tell the client. */
-  private refuse(failure: SessionFailure): undefined {
-    auditQuietly(this.ctx, { event: 'db.session.start', success: false, error: failure.message });
-    this.ctx.log.info({ code: failure.reply.code, sqlState: failure.reply.sqlState, reason: failure.message }, 'mysql session refused');
-    this.clientLastWords = errorPacket({ ...failure.reply, message: failure.message }, this.sequenceId);
-    return undefined;
+  protected isFailure(err: unknown): err is SessionFailure {
+    return err instanceof SessionFailure;
+  }
+
+  protected refusal(failure: SessionFailure): { lastWords: Buffer; logFields: Record<string, unknown> } {
+    return {
+      lastWords: errorPacket({ ...failure.reply, message: failure.message }, this.sequenceId),
+      logFields: { code: failure.reply.code, sqlState: failure.reply.sqlState },
+    };
+  }
+
+  /** Why the relay stopped the session, as the client is told. */
+  private inspectorFailure(err: unknown): SessionFailure {
+    if (err instanceof ProtocolError) return new SessionFailure(err.reply, `protocol violation: ${err.message}`);
+    return this.toFailure(err);
   }
 }
-
-function toFailure(err: unknown): SessionFailure {
-  if (err instanceof SessionFailure) return err;
-  if (err instanceof AuditUnavailable) return new SessionFailure(ErrorCode.AuditUnavailable, err.message);
-  if (err instanceof SessionError) return new SessionFailure(replyForKind(err.kind), err.message);
-  return new SessionFailure(ErrorCode.Internal, `Postern failed to connect the session: ${describeError(err)}`);
-}
-
-function inspectorFailure(err: unknown): SessionFailure {
-  if (err instanceof ProtocolError) return new SessionFailure(err.reply, `protocol violation: ${err.message}`);
-  return toFailure(err);
-}
-
-function ignore(): void {}

@@ -1,58 +1,36 @@
+import { ByteReader } from '@postern/engine';
 import { ProtocolError } from './errors';
 
 /**
  * Reads the fields of one packet payload, little-endian as the protocol is. Every read
  * checks the bounds and reports a short packet as a ProtocolError naming the packet,
- * never as a RangeError.
+ * never as a RangeError. `what` names the packet in errors: "HandshakeResponse41 is
+ * truncated".
  */
-export class BufferReader {
-  private offset = 0;
+export class BufferReader extends ByteReader {
+  protected offset = 0;
 
   constructor(
-    private readonly buffer: Buffer,
-    /** Names the packet in errors: "HandshakeResponse41 is truncated". */
-    private readonly what: string,
-  ) {}
-
-  get remaining(): number {
-    return this.buffer.length - this.offset;
-  }
-
-  get position(): number {
-    return this.offset;
-  }
-
-  u8(): number {
-    this.need(1);
-    return this.buffer[this.offset++]!;
+    protected readonly buffer: Buffer,
+    protected readonly what: string,
+  ) {
+    super();
   }
 
   u16(): number {
-    this.need(2);
-    const value = this.buffer.readUInt16LE(this.offset);
-    this.offset += 2;
-    return value;
+    return this.buffer.readUInt16LE(this.take(2));
   }
 
   u24(): number {
-    this.need(3);
-    const value = this.buffer.readUIntLE(this.offset, 3);
-    this.offset += 3;
-    return value;
+    return this.buffer.readUIntLE(this.take(3), 3);
   }
 
   u32(): number {
-    this.need(4);
-    const value = this.buffer.readUInt32LE(this.offset);
-    this.offset += 4;
-    return value;
+    return this.buffer.readUInt32LE(this.take(4));
   }
 
   u64(): bigint {
-    this.need(8);
-    const value = this.buffer.readBigUInt64LE(this.offset);
-    this.offset += 8;
-    return value;
+    return this.buffer.readBigUInt64LE(this.take(8));
   }
 
   /**
@@ -69,20 +47,12 @@ export class BufferReader {
         return this.u24();
       case 0xfe: {
         const value = this.u64();
-        if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError(`${this.what} is malformed: a length of ${value} bytes`);
+        if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw this.malformed(`a length of ${value} bytes`);
         return Number(value);
       }
       default:
-        throw new ProtocolError(`${this.what} is malformed: 0x${first.toString(16)} does not start a length-encoded integer`);
+        throw this.malformed(`0x${first.toString(16)} does not start a length-encoded integer`);
     }
-  }
-
-  /** A view of the next n bytes (no copy). */
-  bytes(n: number): Buffer {
-    this.need(n);
-    const value = this.buffer.subarray(this.offset, this.offset + n);
-    this.offset += n;
-    return value;
   }
 
   lenencBytes(): Buffer {
@@ -91,20 +61,6 @@ export class BufferReader {
 
   lenencString(): string {
     return this.lenencBytes().toString('utf8');
-  }
-
-  /** The bytes up to a NUL, which is consumed; a missing NUL is a broken packet. */
-  cstringBytes(): Buffer {
-    const end = this.buffer.indexOf(0, this.offset);
-    if (end < 0) throw new ProtocolError(`${this.what} is malformed: a string is not terminated`);
-    const value = this.buffer.subarray(this.offset, end);
-    this.offset = end + 1;
-    return value;
-  }
-
-  /** A NUL-terminated string, decoded as UTF-8 (invalid sequences become U+FFFD). */
-  cstring(): string {
-    return this.cstringBytes().toString('utf8');
   }
 
   /**
@@ -119,19 +75,11 @@ export class BufferReader {
     return value;
   }
 
-  /** Everything not yet read (no copy). */
-  rest(): Buffer {
-    const value = this.buffer.subarray(this.offset);
-    this.offset = this.buffer.length;
-    return value;
+  protected override truncated(): ProtocolError {
+    return new ProtocolError(`${this.what} is truncated`);
   }
 
-  skip(n: number): void {
-    this.need(n);
-    this.offset += n;
-  }
-
-  private need(n: number): void {
-    if (n < 0 || this.offset + n > this.buffer.length) throw new ProtocolError(`${this.what} is truncated`);
+  protected override malformed(detail: string): ProtocolError {
+    return new ProtocolError(`${this.what} is malformed: ${detail}`);
   }
 }

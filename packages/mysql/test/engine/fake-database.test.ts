@@ -1,8 +1,6 @@
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-import type { AuditEventDraft, SessionContext } from '@postern/engine';
+import type { AuditEventDraft } from '@postern/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildAuthMoreData,
@@ -23,11 +21,8 @@ import {
 import type { HandshakeResponse41, Packet, ReadHandshakeOptions } from '../../src/index';
 import { readPacket } from '../../src/io/read-packet';
 import { hex } from '@postern/testing/bytes';
-import { createTestPki } from '@postern/testing';
-import type { TestPki } from '@postern/testing';
-import { recordingLogger } from '@postern/testing';
-import type { LogLine } from '@postern/testing';
-import { tlsUpgrader } from '../helpers/tls-upgrade';
+import { allowingConfig, createTestPki, fakeSessionContext, LoopbackServers, tlsUpgrader } from '@postern/testing';
+import type { LogLine, TestPki } from '@postern/testing';
 import { errFields } from '../helpers/wire-client';
 import { wireLogin } from '../helpers/wire-login';
 
@@ -92,8 +87,7 @@ class FakeConnection {
 }
 
 let pki: TestPki;
-const servers: Server[] = [];
-const sockets: Socket[] = [];
+const servers = new LoopbackServers();
 let drafts: AuditEventDraft[];
 let logs: LogLine[];
 let sessions: Promise<void>[];
@@ -103,21 +97,9 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await Promise.allSettled(sessions ?? []);
-  for (const s of sockets.splice(0)) s.destroy();
+  servers.endTest();
 });
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-});
-
-async function listen(onConnection: (socket: Socket) => void): Promise<number> {
-  const server = createServer((socket) => {
-    sockets.push(socket);
-    onConnection(socket);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as { port: number }).port;
-}
+afterAll(() => servers.close());
 
 /** A fake database running `script`, and a proxy listener whose sessions go to it through MysqlEngine. */
 async function scenario(script: (db: FakeConnection) => Promise<void>, handshake: Partial<ReadHandshakeOptions> = {}) {
@@ -125,28 +107,18 @@ async function scenario(script: (db: FakeConnection) => Promise<void>, handshake
   logs = [];
   sessions = [];
   let scriptDone!: Promise<void>;
-  const dbPort = await listen((socket) => {
+  const dbPort = await servers.listen((socket) => {
     socket.on('error', () => {});
     scriptDone = script(new FakeConnection(socket));
   });
   const engine = new MysqlEngine({ closeGraceMs: 500, connectTimeoutMs: 5_000 });
-  const route = { service: 'demo', protocol: 'mysql' as const, username: 'alice', database: 'appdb' };
-  const proxyPort = await listen((socket) => {
+  const proxyPort = await servers.listen((socket) => {
     sessions.push(
       (async () => {
         const outcome = await readHandshake(socket, { serverVersion: 'proxy', upgradeToTls: tlsUpgrader(pki.server), graceMs: 500, ...handshake });
         if (outcome.kind !== 'handshake') return;
-        const ctx: SessionContext = {
-          sessionId: 's1',
-          identity: { kind: 'user', clusterName: 'test', username: 'alice@example.com', roles: [], traits: {}, expires: new Date(Date.now() + 60_000), route },
-          database: { name: 'demo', protocol: 'mysql', uri: `127.0.0.1:${dbPort}`, caPem: pki.ca.certPem, labels: {} },
-          clientAddr: '127.0.0.1',
-          accessThrough: 'native',
-          authorize: async () => ({ allowed: true }),
-          dbCredentials: async () => pki.clientCert('alice'),
-          audit: (draft) => void drafts.push(draft),
-          log: recordingLogger(logs),
-        };
+        const database = { name: 'demo', protocol: 'mysql' as const, uri: `127.0.0.1:${dbPort}`, caPem: pki.ca.certPem, labels: {} };
+        const ctx = fakeSessionContext({ sessionId: 's1', config: allowingConfig(database, pki), audits: drafts, logs, schemaErrors: [] });
         await engine.handleConnection(outcome.socket, encodeStartup(outcome), ctx);
       })(),
     );

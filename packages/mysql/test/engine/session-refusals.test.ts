@@ -29,15 +29,6 @@ beforeEach(() => {
   h.reset();
 });
 
-async function refusedStart(): Promise<{ success: boolean; error: string }> {
-  await h.idle();
-  expect(h.sessions).toHaveLength(1);
-  const audits = h.sessions[0]!.audits;
-  expect(audits).toHaveLength(1);
-  expect(audits[0]).toMatchObject({ event: 'db.session.start', success: false });
-  return audits[0] as { success: boolean; error: string };
-}
-
 describe('MysqlEngine refusing sessions', () => {
   it('tells the client why authorize() denied it (1045/28000), and audits the denial', async () => {
     const reason = 'access to database "demo" is not allowed: your roles (dev) do not match its labels';
@@ -45,7 +36,7 @@ describe('MysqlEngine refusing sessions', () => {
     const result = await h.mariadb('select 1');
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim()).toBe(`ERROR 1045 (28000): ${reason}`);
-    expect(await refusedStart()).toEqual({ event: 'db.session.start', success: false, error: reason });
+    expect(await h.refusedStart()).toEqual({ event: 'db.session.start', success: false, error: reason });
   });
 
   it('gives mysql2 the error number and SQLSTATE', async () => {
@@ -68,7 +59,7 @@ describe('MysqlEngine refusing sessions', () => {
     expect(result.stderr.trim()).toBe(
       'ERROR 1045 (28000): this certificate is for db user "alice" and database "appdb", not user "root" and database "appdb": run `postern db login demo --db-user root --db-name appdb` for one that is',
     );
-    expect((await refusedStart()).error).toMatch(/not user "root"/);
+    expect((await h.refusedStart()).error).toMatch(/not user "root"/);
   });
 
   it('refuses a database other than the route', async () => {
@@ -91,7 +82,7 @@ describe('MysqlEngine refusing sessions', () => {
     h.config.database = { ...h.config.database, uri: `127.0.0.1:${port}` };
     const result = await h.mariadb('select 1');
     expect(result.stderr.trim()).toBe(`ERROR 1429 (HY000): database demo at 127.0.0.1:${port} is unreachable: ECONNREFUSED`);
-    expect((await refusedStart()).error).toMatch(/unreachable: ECONNREFUSED/);
+    expect((await h.refusedStart()).error).toMatch(/unreachable: ECONNREFUSED/);
   });
 
   it("says the database refused Postern's certificate when the subject does not match", async () => {
@@ -99,7 +90,7 @@ describe('MysqlEngine refusing sessions', () => {
     const result = await h.mariadb('select 1', { user: 'bob' });
     expect(result.stderr).toMatch(/^ERROR 1045 \(28000\): the database refused Postern's certificate for user bob: Access denied for user 'bob'@'127\.0\.0\.1'/);
     expect(result.stderr).toContain("REQUIRE SUBJECT '/CN=bob'");
-    expect((await refusedStart()).error).toMatch(/refused Postern's certificate/);
+    expect((await h.refusedStart()).error).toMatch(/refused Postern's certificate/);
   });
 
   it('refuses a database whose certificate is not from its configured CA (1429)', async () => {

@@ -13,12 +13,13 @@ import {
   parseOk,
   parseSslRequest,
   parseStmtPrepareOk,
+  isProtocolError,
   ProtocolError,
 } from '../../src/index';
 import { CommandAuditor } from '../../src/engine/command-auditor';
 import { ServerObserver } from '../../src/engine/server-observer';
 import { StatementRegistry } from '../../src/engine/statements';
-import { prng } from '@postern/testing/bytes';
+import { fuzz, noise, pick, randomPieces } from '@postern/testing/fuzz';
 import { client, commands, packet, server } from './samples';
 
 const ITERATIONS = 5_000;
@@ -26,28 +27,26 @@ const payloads = [...Object.values(server), ...Object.values(client), ...Object.
 
 /** Garbled packets of several kinds: noise, real payloads with bytes flipped or cut, valid headers with lies in them. */
 function garble(random: () => number): Buffer {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const noise = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
   const seq = (): number => (random() < 0.7 ? 0 : Math.floor(random() * 256));
   switch (Math.floor(random() * 5)) {
     case 0:
-      return noise(Math.floor(random() * 64));
+      return noise(random, Math.floor(random() * 64));
     case 1: {
-      const copy = Buffer.from(pick(payloads));
+      const copy = Buffer.from(pick(random, payloads));
       for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
       return packet(copy, seq());
     }
     case 2: {
-      const whole = packet(pick(payloads), seq());
+      const whole = packet(pick(random, payloads), seq());
       return whole.subarray(0, Math.floor(random() * whole.length));
     }
     case 3: {
       // A command byte Postern parses, then nonsense.
-      const code = pick([0x01, 0x02, 0x03, 0x0e, 0x11, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1c, 0x1f, 0xff, 0x00, 0xfe]);
-      return packet(Buffer.concat([Buffer.of(code), noise(Math.floor(random() * 40))]), seq());
+      const code = pick(random, [0x01, 0x02, 0x03, 0x0e, 0x11, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1c, 0x1f, 0xff, 0x00, 0xfe]);
+      return packet(Buffer.concat([Buffer.of(code), noise(random, Math.floor(random() * 40))]), seq());
     }
     default: {
-      const copy = packet(pick(payloads), seq());
+      const copy = packet(pick(random, payloads), seq());
       // A length that says more or less than there is.
       copy.writeUIntLE(Math.floor(random() * 0x1000000), 0, 3);
       return copy;
@@ -62,11 +61,7 @@ function exercise(input: Buffer, random: () => number): unknown {
   const auditor = new CommandAuditor(() => {}, statements, { maxPacketLength: random() < 0.3 ? 32 : undefined });
   const observer = new ServerObserver(statements);
   try {
-    let pos = 0;
-    while (pos < input.length) {
-      const step = 1 + Math.floor(random() * 16);
-      const piece = input.subarray(pos, pos + step);
-      pos += step;
+    for (const piece of randomPieces(input, random)) {
       observer.push(piece);
       void observer.atBoundary;
       auditor.consume(piece);
@@ -111,16 +106,7 @@ function exercise(input: Buffer, random: () => number): unknown {
 
 describe('fuzz: garbled packets never throw anything but ProtocolError', () => {
   it.each([1, 2])('seed %i', (seed) => {
-    const random = prng(seed);
-    let protocolErrors = 0;
-    let clean = 0;
-    for (let i = 0; i < ITERATIONS; i++) {
-      const input = Buffer.concat([garble(random), random() < 0.5 ? garble(random) : Buffer.alloc(0)]);
-      const thrown = exercise(input, random);
-      if (thrown === undefined) clean++;
-      else if (thrown instanceof ProtocolError) protocolErrors++;
-      else throw new Error(`iteration ${i} (seed ${seed}) threw ${String(thrown)} for ${input.toString('hex')}`);
-    }
+    const { protocolErrors, clean } = fuzz({ seed, iterations: ITERATIONS, garble, exercise, isProtocolError });
     // Both outcomes must occur, or the generator is not testing anything.
     expect(protocolErrors).toBeGreaterThan(ITERATIONS / 20);
     expect(clean).toBeGreaterThan(ITERATIONS / 10);

@@ -1,12 +1,9 @@
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Capability, DEFAULT_PROXY_CAPABILITIES, encodeStartup, readHandshake, sendError, TLS_REQUIRED_MESSAGE } from '../../src/index';
 import type { HandshakeOutcome, ReadHandshakeOptions } from '../../src/index';
 import { hex } from '@postern/testing/bytes';
-import { createTestPki } from '@postern/testing';
+import { createTestPki, LoopbackServers, tlsUpgrader } from '@postern/testing';
 import type { TestPki } from '@postern/testing';
-import { tlsUpgrader } from '../helpers/tls-upgrade';
 import { errFields, greetingFields, WireClient } from '../helpers/wire-client';
 import { client as samples, packet } from '../protocol/samples';
 
@@ -14,34 +11,20 @@ import { client as samples, packet } from '../protocol/samples';
 // loopback port whose one connection goes through readHandshake.
 
 let pki: TestPki;
-const servers: Server[] = [];
-const clients: WireClient[] = [];
-const accepted: Socket[] = [];
+const servers = new LoopbackServers();
 
 beforeAll(async () => {
   pki = await createTestPki();
 });
-afterEach(() => {
-  for (const c of clients.splice(0)) c.destroy();
-  for (const socket of accepted.splice(0)) socket.destroy();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-});
+afterEach(() => servers.endTest());
+afterAll(() => servers.close());
 
 async function scenario(opts: Partial<ReadHandshakeOptions> & { tls?: boolean } = {}): Promise<{ client: WireClient; outcome: Promise<HandshakeOutcome> }> {
   const { tls = true, ...rest } = opts;
-  let deliver!: (outcome: Promise<HandshakeOutcome>) => void;
-  const outcome = new Promise<Promise<HandshakeOutcome>>((resolve) => (deliver = resolve));
-  const server = createServer((socket) => {
-    accepted.push(socket);
-    deliver(readHandshake(socket, { serverVersion: '8.0.36-postern', ...(tls ? { upgradeToTls: tlsUpgrader(pki.server) } : {}), graceMs: 1_000, ...rest }));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = await WireClient.connect((server.address() as { port: number }).port);
-  clients.push(client);
-  return { client, outcome: outcome.then((p) => p) };
+  const { port, outcome } = await servers.acceptOne((socket) =>
+    readHandshake(socket, { serverVersion: '8.0.36-postern', ...(tls ? { upgradeToTls: tlsUpgrader(pki.server) } : {}), graceMs: 1_000, ...rest }),
+  );
+  return { client: servers.track(await WireClient.connect(port)), outcome };
 }
 
 const OFFERED = Capability.Ssl | Capability.Protocol41 | Capability.SecureConnection | Capability.PluginAuth | Capability.ConnectWithDb;
@@ -183,7 +166,7 @@ describe('sendError', () => {
   it('writes an ERR packet with the given sequence id and closes', async () => {
     const { client } = await scenario();
     await client.readPacket();
-    const socket = accepted.at(-1)!;
+    const socket = servers.accepted.at(-1)!;
     await sendError(socket, { code: 2003, sqlState: 'HY000', message: 'database demo is unreachable' }, 2, { graceMs: 500 });
     const reply = await client.readPacket();
     expect(reply.sequenceId).toBe(2);

@@ -1,16 +1,12 @@
 import type { Duplex } from 'node:stream';
-import { describeError } from '@postern/engine';
-import type { Engine, SessionContext } from '@postern/engine';
-import { DEFAULT_SESSION_OPTIONS, PostgresSession } from './session';
+import { relaySessionOptions } from '@postern/engine';
+import type { Engine, RelaySessionOptions, SessionContext } from '@postern/engine';
+import { PostgresSession } from './session';
 import type { BackendKey, SessionOptions } from './session';
 
 export type { BackendKey };
 
-export interface PostgresEngineOptions {
-  /** TCP, TLS and authentication at the database must finish within this (default 15 s). */
-  connectTimeoutMs?: number;
-  /** How long a side gets to hang up after we end it (default 5 s). */
-  closeGraceMs?: number;
+export interface PostgresEngineOptions extends Partial<RelaySessionOptions> {
   /** Cap on a client message's declared length (default 64 MiB). */
   maxMessageLength?: number;
   /**
@@ -32,22 +28,13 @@ export class PostgresEngine implements Engine {
 
   constructor(opts: PostgresEngineOptions = {}) {
     this.opts = {
-      connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULT_SESSION_OPTIONS.connectTimeoutMs,
-      closeGraceMs: opts.closeGraceMs ?? DEFAULT_SESSION_OPTIONS.closeGraceMs,
+      ...relaySessionOptions(opts),
       ...(opts.maxMessageLength !== undefined ? { maxMessageLength: opts.maxMessageLength } : {}),
       ...(opts.onBackendKey ? { onBackendKey: opts.onBackendKey } : {}),
     };
   }
 
   async handleConnection(stream: Duplex, startup: Record<string, string>, ctx: SessionContext): Promise<void> {
-    const session = new PostgresSession(stream, startup, ctx, this.opts);
-    try {
-      await session.run();
-    } catch (err) {
-      // A bug, not a client's or database's fault; the session still gets closed below.
-      ctx.log.error({ err: describeError(err) }, 'postgres session failed');
-    } finally {
-      await session.finish();
-    }
+    await new PostgresSession(stream, startup, ctx, this.opts).serve();
   }
 }

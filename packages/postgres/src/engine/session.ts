@@ -1,17 +1,6 @@
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
-import type { DatabaseTarget, SessionContext } from '@postern/engine';
-import {
-  auditOrThrow,
-  auditQuietly,
-  AuditUnavailable,
-  closeGracefully,
-  DEFAULT_CLOSE_GRACE_MS,
-  describeError,
-  logSessionEnd,
-  relay,
-  SessionError,
-} from '@postern/engine';
+import type { DatabaseTarget, RelaySessionOptions, SessionContext, SessionErrorKind } from '@postern/engine';
+import { auditOrThrow, describeError, relay, RelaySession } from '@postern/engine';
 import { MessageBoundaryTracker } from '../protocol/boundary';
 import { ProtocolError } from '../protocol/errors';
 import { serialize } from '../protocol/serializer';
@@ -30,60 +19,34 @@ export interface BackendKey {
   key: number;
 }
 
-export interface SessionOptions {
-  connectTimeoutMs: number;
-  closeGraceMs: number;
+export interface SessionOptions extends RelaySessionOptions {
   maxMessageLength?: number;
   onBackendKey?: (key: BackendKey) => void | (() => void);
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
-export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
-  connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
-  closeGraceMs: DEFAULT_CLOSE_GRACE_MS,
-};
-
 /**
  * One client session on the agent: check access, connect as the route says, relay while
- * auditing, finish. Every way out goes through `finish`, which closes both sides.
+ * auditing, finish (RelaySession). What the client is told last is our ErrorResponse or
+ * the database's.
  */
-export class PostgresSession {
-  private server: TLSSocket | undefined;
-  /** What the client is told last, if anything (our ErrorResponse or the database's). */
-  private clientLastWords: Buffer | undefined;
-  private serverLastWords: Buffer | undefined;
+export class PostgresSession extends RelaySession<SessionFailure, SessionOptions> {
   private forgetBackendKey: (() => void) | undefined;
-  private readonly startedAt = Date.now();
 
   constructor(
-    private readonly client: Duplex,
+    client: Duplex,
     private readonly startup: Record<string, string>,
-    private readonly ctx: SessionContext,
-    private readonly opts: SessionOptions,
+    ctx: SessionContext,
+    opts: SessionOptions,
   ) {
-    // Errors surface as 'close' to the relay; without a listener one would kill the agent.
-    client.on('error', ignore);
-  }
-
-  async run(): Promise<void> {
-    const leftover = await this.open();
-    if (leftover === undefined) return;
-    await this.relay(leftover);
+    super('postgres', client, ctx, opts);
   }
 
   /** Steps 1–4: resolves with the server bytes after its first ReadyForQuery, or undefined when refused. */
-  private async open(): Promise<Buffer | undefined> {
+  protected async open(): Promise<Buffer | undefined> {
     const { ctx } = this;
     const route = ctx.identity.route;
 
-    let decision;
-    try {
-      decision = await ctx.authorize();
-    } catch (err) {
-      ctx.log.error({ err: describeError(err) }, 'access check failed');
-      return this.refuse(new SessionFailure(SqlState.InternalError, 'Postern could not check your access; try again, or ask an administrator to look at the agent logs'));
-    }
-    if (!decision.allowed) return this.refuse(new SessionFailure(SqlState.InvalidAuthorizationSpecification, decision.reason));
+    if (!(await this.authorized())) return undefined;
 
     const mismatch = routeMismatch(this.startup, route, ctx.database.name);
     if (mismatch) return this.refuse(new SessionFailure(SqlState.InvalidAuthorizationSpecification, mismatch));
@@ -91,9 +54,8 @@ export class PostgresSession {
     const deadline = Date.now() + this.opts.connectTimeoutMs;
     try {
       const creds = await ctx.dbCredentials();
-      this.server = await connectDatabase(ctx.database, creds, deadline);
-      this.server.on('error', ignore);
-      const { leftover } = await completeServerStartup(this.server, this.client, upstreamParams(this.startup, route), {
+      const server = this.attachServer(await connectDatabase(ctx.database, creds, deadline));
+      const { leftover } = await completeServerStartup(server, this.client, upstreamParams(this.startup, route), {
         service: ctx.database.name,
         deadline,
         onBackendKey: (pid, key) => this.publishBackendKey(pid, key),
@@ -101,12 +63,12 @@ export class PostgresSession {
       });
       return leftover;
     } catch (err) {
-      return this.refuse(toFailure(err));
+      return this.refuse(this.toFailure(err));
     }
   }
 
   /** Steps 5–6. */
-  private async relay(leftover: Buffer): Promise<void> {
+  protected async relay(leftover: Buffer): Promise<void> {
     const server = this.server!;
     const tracker = new MessageBoundaryTracker();
     if (leftover.length > 0) {
@@ -124,11 +86,10 @@ export class PostgresSession {
       observeServer: (chunk) => tracker.push(chunk),
     });
 
-    logSessionEnd(this.ctx.log, 'postgres', outcome, this.startedAt);
-    auditQuietly(this.ctx, { event: 'db.session.end' });
+    this.ended(outcome);
 
     if (outcome.by === 'inspector') {
-      const failure = inspectorFailure(outcome.error);
+      const failure = this.inspectorFailure(outcome.error);
       // Our ErrorResponse may only go between two server messages, never inside one.
       if (tracker.atBoundary) this.clientLastWords = errorResponse(failure);
     } else if (outcome.by === 'client' && auditor.atBoundary && !auditor.sawTerminate) {
@@ -137,13 +98,9 @@ export class PostgresSession {
     }
   }
 
-  /** Closes both sides after what each still has to be told; never rejects. */
-  async finish(): Promise<void> {
-    const grace = this.opts.closeGraceMs;
-    await Promise.all([
-      closeGracefully(this.client, this.clientLastWords, grace),
-      this.server ? closeGracefully(this.server, this.serverLastWords, grace) : undefined,
-    ]);
+  /** Closes both sides, then forgets the backend key; never rejects. */
+  override async finish(): Promise<void> {
+    await super.finish();
     try {
       this.forgetBackendKey?.();
     } catch (err) {
@@ -151,12 +108,22 @@ export class PostgresSession {
     }
   }
 
-  /** The session does not start: audit why, and tell the client. */
-  private refuse(failure: SessionFailure): undefined {
-    auditQuietly(this.ctx, { event: 'db.session.start', success: false, error: failure.message });
-    this.ctx.log.info({ sqlState: failure.sqlState, reason: failure.message }, 'postgres session refused');
-    this.clientLastWords = failure.extra.databaseReply ?? errorResponse(failure);
-    return undefined;
+  protected failure(kind: SessionErrorKind, message: string): SessionFailure {
+    return new SessionFailure(sqlStateForKind(kind), message);
+  }
+
+  protected isFailure(err: unknown): err is SessionFailure {
+    return err instanceof SessionFailure;
+  }
+
+  protected refusal(failure: SessionFailure): { lastWords: Buffer; logFields: Record<string, unknown> } {
+    return { lastWords: failure.extra.databaseReply ?? errorResponse(failure), logFields: { sqlState: failure.sqlState } };
+  }
+
+  /** Why the relay stopped the session, as the client is told. */
+  private inspectorFailure(err: unknown): SessionFailure {
+    if (err instanceof ProtocolError) return new SessionFailure(SqlState.ProtocolViolation, `protocol violation: ${err.message}`);
+    return this.toFailure(err);
   }
 
   private publishBackendKey(pid: number, key: number): void {
@@ -170,18 +137,6 @@ export class PostgresSession {
   }
 }
 
-function toFailure(err: unknown): SessionFailure {
-  if (err instanceof SessionFailure) return err;
-  if (err instanceof AuditUnavailable) return new SessionFailure(SqlState.AuditUnavailable, err.message);
-  if (err instanceof SessionError) return new SessionFailure(sqlStateForKind(err.kind), err.message);
-  return new SessionFailure(SqlState.InternalError, `Postern failed to connect the session: ${describeError(err)}`);
-}
-
-function inspectorFailure(err: unknown): SessionFailure {
-  if (err instanceof ProtocolError) return new SessionFailure(SqlState.ProtocolViolation, `protocol violation: ${err.message}`);
-  return toFailure(err);
-}
-
 function errorResponse(failure: SessionFailure): Buffer {
   return serialize.errorResponse({
     severity: 'FATAL',
@@ -190,5 +145,3 @@ function errorResponse(failure: SessionFailure): Buffer {
     ...(failure.extra.hint !== undefined ? { hint: failure.extra.hint } : {}),
   });
 }
-
-function ignore(): void {}

@@ -64,7 +64,7 @@ export function parseBackendMessage(frame: Frame): BackendMessage {
       return { type: 'backendKeyData', pid: r.uint32(), key: r.uint32() };
     }
     case BackendCode.ReadyForQuery:
-      return { type: 'readyForQuery', status: String.fromCharCode(new BufferReader(body, 'ReadyForQuery').byte()) };
+      return { type: 'readyForQuery', status: String.fromCharCode(new BufferReader(body, 'ReadyForQuery').u8()) };
     case BackendCode.ErrorResponse:
       return { type: 'errorResponse', notice: parseNoticeFields(new BufferReader(body, 'ErrorResponse')) };
     case BackendCode.NoticeResponse:
@@ -96,7 +96,7 @@ function parseAuthentication(r: BufferReader): BackendMessage {
 
 function parseNoticeFields(r: BufferReader): NoticeFields {
   const fields: Record<string, string> = {};
-  for (let type = r.byte(); type !== 0; type = r.byte()) fields[String.fromCharCode(type)] = r.cstring();
+  for (let type = r.u8(); type !== 0; type = r.u8()) fields[String.fromCharCode(type)] = r.cstring();
   const get = (field: number): string | undefined => fields[String.fromCharCode(field)];
   const notice: NoticeFields = {
     // 'V' is never localized; prefer it so code can compare it.

@@ -99,7 +99,7 @@ function parseFunctionCall(r: BufferReader): FrontendMessage {
 }
 
 function readTarget(r: BufferReader, what: string): 'statement' | 'portal' {
-  const target = r.byte();
+  const target = r.u8();
   if (target === 0x53) return 'statement'; // 'S'
   if (target === 0x50) return 'portal'; // 'P'
   throw new ProtocolError(`${what} message is malformed: target must be 'S' or 'P'`);

@@ -18,20 +18,20 @@ export const serialize = {
   /** ErrorResponse with both severity fields ('S' for people, 'V' for programs). */
   errorResponse(fields: ErrorFields): Buffer {
     const w = new BufferWriter();
-    w.byte(NoticeField.Severity).cstring(fields.severity);
-    w.byte(NoticeField.SeverityNonLocalized).cstring(fields.severity);
-    w.byte(NoticeField.Code).cstring(fields.code);
-    w.byte(NoticeField.Message).cstring(withoutNul(fields.message));
-    if (fields.detail !== undefined) w.byte(NoticeField.Detail).cstring(withoutNul(fields.detail));
-    if (fields.hint !== undefined) w.byte(NoticeField.Hint).cstring(withoutNul(fields.hint));
-    return w.byte(0).message(BackendCode.ErrorResponse);
+    w.u8(NoticeField.Severity).cstring(fields.severity);
+    w.u8(NoticeField.SeverityNonLocalized).cstring(fields.severity);
+    w.u8(NoticeField.Code).cstring(fields.code);
+    w.u8(NoticeField.Message).cstring(withoutNul(fields.message));
+    if (fields.detail !== undefined) w.u8(NoticeField.Detail).cstring(withoutNul(fields.detail));
+    if (fields.hint !== undefined) w.u8(NoticeField.Hint).cstring(withoutNul(fields.hint));
+    return w.u8(0).message(BackendCode.ErrorResponse);
   },
 
   /** StartupMessage for protocol 3.0 (or the given minor version). */
   startupMessage(params: Record<string, string>, minorVersion = 0): Buffer {
     const w = new BufferWriter(128).int32(StartupCode.Protocol3 | minorVersion);
     for (const [name, value] of Object.entries(params)) w.cstring(name).cstring(value);
-    return w.byte(0).packet();
+    return w.u8(0).packet();
   },
 
   sslRequest(): Buffer {
@@ -60,7 +60,7 @@ export const serialize = {
 
   /** status: 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
   readyForQuery(status: 'I' | 'T' | 'E' = 'I'): Buffer {
-    return new BufferWriter(1).byte(status.charCodeAt(0)).message(BackendCode.ReadyForQuery);
+    return new BufferWriter(1).u8(status.charCodeAt(0)).message(BackendCode.ReadyForQuery);
   },
 
   /** Tells a client which minor version and `_pq_.` options are not supported. */

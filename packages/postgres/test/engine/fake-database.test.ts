@@ -1,42 +1,31 @@
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import type { AuditEventDraft, SessionContext } from '@postern/engine';
+import type { AuditEventDraft } from '@postern/engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEngine, serialize, SqlState } from '../../src/index';
 import { hex } from '@postern/testing/bytes';
-import { createTestPki } from '@postern/testing';
-import type { TestPki } from '@postern/testing';
-import { recordingLogger } from '@postern/testing';
-import type { LogLine } from '@postern/testing';
+import { allowingConfig, createTestPki, fakeSessionContext, LoopbackServers } from '@postern/testing';
+import type { LogLine, TestPki } from '@postern/testing';
 import { errorFields, WireClient } from '../helpers/wire-client';
 
 // The engine against a scripted fake database, for what a real PostgreSQL never does:
 // refuse TLS, inject bytes, go silent, or stop in the middle of a message.
 
 let pki: TestPki;
-const servers: Server[] = [];
-const sockets: Socket[] = [];
+const servers = new LoopbackServers();
 
 beforeAll(async () => {
   pki = await createTestPki();
 });
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.destroy();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-});
+afterEach(() => servers.endTest());
+afterAll(() => servers.close());
 
-async function listen(onConnection: (socket: Socket) => void): Promise<number> {
-  const server = createServer((socket) => {
-    sockets.push(socket);
+/** The fake database: a listener whose connections go to `onConnection`. */
+function listen(onConnection: (socket: Socket) => void): Promise<number> {
+  return servers.listen((socket) => {
     socket.on('error', () => {});
     onConnection(socket);
   });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as { port: number }).port;
 }
 
 /** Accepts the SSLRequest and the TLS handshake as a server would, then the startup packet. */
@@ -63,25 +52,8 @@ async function session(dbPort: number, opts: { connectTimeoutMs?: number } = {})
   const audits: AuditEventDraft[] = [];
   const logs: LogLine[] = [];
   const engine = new PostgresEngine({ closeGraceMs: 500, ...opts });
-  const ctx: SessionContext = {
-    sessionId: 's1',
-    identity: {
-      kind: 'user',
-      clusterName: 'test',
-      username: 'alice@example.com',
-      roles: [],
-      traits: {},
-      expires: new Date(Date.now() + 60_000),
-      route: { service: 'demo', protocol: 'postgres', username: 'alice', database: 'appdb' },
-    },
-    database: { name: 'demo', protocol: 'postgres', uri: `127.0.0.1:${dbPort}`, caPem: pki.ca.certPem, labels: {} },
-    clientAddr: '127.0.0.1',
-    accessThrough: 'native',
-    authorize: async () => ({ allowed: true }),
-    dbCredentials: async () => pki.clientCert('alice'),
-    audit: (draft) => void audits.push(draft),
-    log: recordingLogger(logs),
-  };
+  const database = { name: 'demo', protocol: 'postgres' as const, uri: `127.0.0.1:${dbPort}`, caPem: pki.ca.certPem, labels: {} };
+  const ctx = fakeSessionContext({ sessionId: 's1', config: allowingConfig(database, pki), audits, logs, schemaErrors: [] });
   let done: Promise<void> | undefined;
   const port = await listen((socket) => {
     done = engine.handleConnection(socket, { user: 'alice' }, ctx);

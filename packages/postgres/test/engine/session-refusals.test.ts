@@ -36,14 +36,6 @@ beforeEach(() => {
   h.reset();
 });
 
-async function refusedStart(): Promise<{ success: boolean; error: string }> {
-  await h.idle();
-  expect(h.sessions).toHaveLength(1);
-  const audits = h.sessions[0]!.audits;
-  expect(audits).toHaveLength(1);
-  return audits[0] as { success: boolean; error: string };
-}
-
 describe('PostgresEngine refusing sessions', () => {
   it('tells the client why authorize() denied it, and audits the denial', async () => {
     const reason = 'access to database "demo" is not allowed: your roles (dev) do not match its labels';
@@ -51,7 +43,7 @@ describe('PostgresEngine refusing sessions', () => {
     const result = await h.psql('select 1');
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`FATAL:  ${reason}`);
-    expect(await refusedStart()).toEqual({ event: 'db.session.start', success: false, error: reason });
+    expect(await h.refusedStart()).toEqual({ event: 'db.session.start', success: false, error: reason });
   });
 
   it('refuses with an internal error when the access check itself fails', async () => {
@@ -68,7 +60,7 @@ describe('PostgresEngine refusing sessions', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('this certificate is for db user "alice" and database "appdb"');
     expect(result.stderr).toContain('postern db login demo --db-user postgres --db-name appdb');
-    expect((await refusedStart()).error).toMatch(/not user "postgres"/);
+    expect((await h.refusedStart()).error).toMatch(/not user "postgres"/);
   });
 
   it('refuses a database other than the route', async () => {
@@ -81,21 +73,21 @@ describe('PostgresEngine refusing sessions', () => {
     h.config.database = { ...h.config.database, uri: `127.0.0.1:${port}` };
     const result = await h.psql('select 1');
     expect(result.stderr).toContain(`database demo at 127.0.0.1:${port} is unreachable: ECONNREFUSED`);
-    expect((await refusedStart()).error).toMatch(/unreachable: ECONNREFUSED/);
+    expect((await h.refusedStart()).error).toMatch(/unreachable: ECONNREFUSED/);
   });
 
   it('explains what to configure when the database asks for a password', async () => {
     h.config.route = { username: 'bob', database: DB_NAME };
     const result = await h.psql('select 1', { user: 'bob' });
     expect(result.stderr).toMatch(/the database asked for a password \(sasl\): configure pg_hba\.conf of demo with `hostssl .* bob .* cert`/);
-    expect((await refusedStart()).success).toBe(false);
+    expect((await h.refusedStart()).success).toBe(false);
   });
 
   it("forwards the database's own refusal (a certificate for the wrong user)", async () => {
     h.config.credentials = () => h.pki.clientCert('mallory');
     const result = await h.psql('select 1');
     expect(result.stderr).toMatch(/FATAL: {2}certificate authentication failed for user "alice"/);
-    expect((await refusedStart()).error).toMatch(/certificate authentication failed/);
+    expect((await h.refusedStart()).error).toMatch(/certificate authentication failed/);
   });
 
   it('refuses a database whose certificate is not from its configured CA', async () => {
@@ -118,7 +110,7 @@ describe('PostgresEngine refusing sessions', () => {
     h.config.database = { ...h.config.database, uri: `127.1:${h.db.port}` };
     const result = await h.psql('select 1');
     expect(result.stderr).toMatch(/TLS with database demo at 127\.1:\d+ failed: Hostname\/IP does not match certificate's altnames: Host: 127\.1\. is not in the cert's altnames/);
-    expect((await refusedStart()).error).toMatch(/does not match certificate's altnames/);
+    expect((await h.refusedStart()).error).toMatch(/does not match certificate's altnames/);
   });
 
   it('refuses to start a session it cannot audit', async () => {

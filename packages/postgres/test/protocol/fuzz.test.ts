@@ -6,9 +6,9 @@ import {
   parseBackendMessage,
   parseFrontendMessage,
   parseStartupPacket,
-  ProtocolError,
+  isProtocolError,
 } from '../../src/index';
-import { prng } from '@postern/testing/bytes';
+import { fuzz, noise, pick, randomPieces } from '@postern/testing/fuzz';
 import { backend, frontend, startup } from './samples';
 
 const ITERATIONS = 5_000;
@@ -17,31 +17,29 @@ const startupSamples = Object.values(startup);
 
 /** Garbled input of several kinds: pure noise, real messages with bytes flipped, cut, or with lies in their lengths. */
 function garble(random: () => number, pool: Buffer[]): Buffer {
-  const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)]!;
-  const noise = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
   switch (Math.floor(random() * 5)) {
     case 0:
-      return noise(Math.floor(random() * 64));
+      return noise(random, Math.floor(random() * 64));
     case 1: {
-      const copy = Buffer.from(pick(pool));
+      const copy = Buffer.from(pick(random, pool));
       for (let flips = 1 + Math.floor(random() * 4); flips > 0; flips--) copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
       return copy;
     }
     case 2: {
-      const message = pick(pool);
+      const message = pick(random, pool);
       return message.subarray(0, Math.floor(random() * message.length));
     }
     case 3: {
       // A valid header with a random body: exercises every parser on nonsense contents.
-      const code = pick([...'QPBECDSHXFdcfpRKZNv'].map((c) => c.charCodeAt(0)));
-      const body = noise(Math.floor(random() * 40));
+      const code = pick(random, [...'QPBECDSHXFdcfpRKZNv'].map((c) => c.charCodeAt(0)));
+      const body = noise(random, Math.floor(random() * 40));
       const header = Buffer.alloc(5);
       header[0] = code;
       header.writeInt32BE(body.length + 4, 1);
       return Buffer.concat([header, body]);
     }
     default: {
-      const copy = Buffer.from(pick(pool));
+      const copy = Buffer.from(pick(random, pool));
       copy.writeInt32BE(Math.floor(random() * 2 ** 32) - 2 ** 31, copy.length >= 5 && random() < 0.5 ? 1 : 0);
       return copy;
     }
@@ -54,11 +52,7 @@ function exercise(input: Buffer, random: () => number, startupMode: boolean): un
   const tracker = new MessageBoundaryTracker();
   try {
     // Fed in random pieces, to mix framing states with parser states.
-    let pos = 0;
-    while (pos < input.length) {
-      const step = 1 + Math.floor(random() * 16);
-      const piece = input.subarray(pos, pos + step);
-      pos += step;
+    for (const piece of randomPieces(input, random)) {
       framer.push(piece);
       tracker.push(piece);
       void tracker.atBoundary;
@@ -85,16 +79,13 @@ describe('fuzz: garbled input never throws anything but ProtocolError', () => {
     ['typed messages', false, samples, 1],
     ['startup packets', true, startupSamples, 2],
   ] as const)('%s', (_name, startupMode, pool, seed) => {
-    const random = prng(seed);
-    let protocolErrors = 0;
-    let clean = 0;
-    for (let i = 0; i < ITERATIONS; i++) {
-      const input = Buffer.concat([garble(random, [...pool]), random() < 0.5 ? garble(random, [...pool]) : Buffer.alloc(0)]);
-      const thrown = exercise(input, random, startupMode);
-      if (thrown === undefined) clean++;
-      else if (thrown instanceof ProtocolError) protocolErrors++;
-      else throw new Error(`iteration ${i} (seed ${seed}) threw ${String(thrown)} for ${input.toString('hex')}`);
-    }
+    const { protocolErrors, clean } = fuzz({
+      seed,
+      iterations: ITERATIONS,
+      garble: (random) => garble(random, [...pool]),
+      exercise: (input, random) => exercise(input, random, startupMode),
+      isProtocolError,
+    });
     // Both outcomes must occur, or the generator is not testing anything.
     expect(protocolErrors).toBeGreaterThan(ITERATIONS / 10);
     expect(clean).toBeGreaterThan(ITERATIONS / 10);

@@ -1,12 +1,9 @@
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readStartup, sendError, SqlState, TLS_REQUIRED_MESSAGE } from '../../src/index';
 import type { ReadStartupOptions, StartupOutcome } from '../../src/index';
 import { hex } from '@postern/testing/bytes';
-import { createTestPki } from '@postern/testing';
+import { createTestPki, LoopbackServers, tlsUpgrader } from '@postern/testing';
 import type { TestPki } from '@postern/testing';
-import { tlsUpgrader } from '../helpers/tls-upgrade';
 import { errorFields, WireClient } from '../helpers/wire-client';
 import { startup } from '../protocol/samples';
 
@@ -14,36 +11,21 @@ import { startup } from '../protocol/samples';
 // loopback port whose one connection goes through readStartup.
 
 let pki: TestPki;
-const servers: Server[] = [];
-const clients: WireClient[] = [];
-const accepted: Socket[] = [];
+const servers = new LoopbackServers();
 
 beforeAll(async () => {
   pki = await createTestPki();
 });
-afterEach(() => {
-  for (const client of clients.splice(0)) client.destroy();
-  for (const socket of accepted.splice(0)) socket.destroy();
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-});
+afterEach(() => servers.endTest());
+afterAll(() => servers.close());
 
 /** Listens for one connection, runs readStartup on it, and connects a WireClient. */
 async function scenario(opts: Partial<ReadStartupOptions> & { tls?: boolean } = {}): Promise<{ client: WireClient; outcome: Promise<StartupOutcome> }> {
   const { tls = true, ...rest } = opts;
-  let deliver!: (outcome: Promise<StartupOutcome>) => void;
-  const outcome = new Promise<Promise<StartupOutcome>>((resolve) => (deliver = resolve));
-  const server = createServer((socket) => {
-    accepted.push(socket);
-    deliver(readStartup(socket, { ...(tls ? { upgradeToTls: tlsUpgrader(pki.server) } : {}), graceMs: 1_000, ...rest }));
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const client = await WireClient.connect(port);
-  clients.push(client);
-  return { client, outcome: outcome.then((p) => p) };
+  const { port, outcome } = await servers.acceptOne((socket) =>
+    readStartup(socket, { ...(tls ? { upgradeToTls: tlsUpgrader(pki.server, ['postgresql']) } : {}), graceMs: 1_000, ...rest }),
+  );
+  return { client: servers.track(await WireClient.connect(port)), outcome };
 }
 
 async function negotiateTls(client: WireClient): Promise<void> {
@@ -93,18 +75,10 @@ describe('readStartup', () => {
   });
 
   it('accepts a client that starts TLS directly (sslnegotiation=direct)', async () => {
-    let deliver!: (o: Promise<StartupOutcome>) => void;
-    const outcome = new Promise<Promise<StartupOutcome>>((resolve) => (deliver = resolve));
-    const server = createServer((socket) => {
-      accepted.push(socket);
-      deliver(readStartup(socket, { upgradeToTls: tlsUpgrader(pki.server) }));
-    });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = await WireClient.connectDirectTls((server.address() as { port: number }).port, { ALPNProtocols: ['postgresql'] });
-    clients.push(client);
+    const { port, outcome } = await servers.acceptOne((socket) => readStartup(socket, { upgradeToTls: tlsUpgrader(pki.server, ['postgresql']) }));
+    const client = servers.track(await WireClient.connectDirectTls(port, { ALPNProtocols: ['postgresql'] }));
     client.write(startup.startupMessage);
-    expect(await outcome.then((p) => p)).toMatchObject({ kind: 'startup', tls: true, params: { user: 'u' } });
+    expect(await outcome).toMatchObject({ kind: 'startup', tls: true, params: { user: 'u' } });
   });
 
   it('returns a plain CancelRequest and closes the connection', async () => {
@@ -208,14 +182,8 @@ describe('readStartup', () => {
 
 describe('sendError', () => {
   it('writes a FATAL ErrorResponse with hint and closes the connection', async () => {
-    const server = createServer((socket) => {
-      accepted.push(socket);
-      void sendError(socket, { code: '28000', message: 'go away', hint: 'ask nicely' });
-    });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = await WireClient.connect((server.address() as { port: number }).port);
-    clients.push(client);
+    const port = await servers.listen((socket) => void sendError(socket, { code: '28000', message: 'go away', hint: 'ask nicely' }));
+    const client = servers.track(await WireClient.connect(port));
     const reply = await client.readMessage();
     expect(reply.type).toBe('E');
     expect(errorFields(reply.body)).toEqual({ S: 'FATAL', V: 'FATAL', C: '28000', M: 'go away', H: 'ask nicely' });

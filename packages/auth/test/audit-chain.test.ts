@@ -2,43 +2,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeEvent, type AuditEvent } from '@postern/audit';
+import type { AuditEvent } from '@postern/audit';
 import { listMigrations, openStore, type Store } from '@postern/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeAuditSink } from '../src/audit/record';
 import { verifyAuditChain } from '../src/audit/verify-chain';
 import { auditBackends, type AuditStore } from './support/audit-store';
+import { queryEvents, T0 } from './support/chain-events';
 
 // The audit chain on PGlite and PostgreSQL: what the sink writes is recomputed here in
 // Node from the stored rows (so the SQL matches the documented formula), verification finds
 // each kind of tampering a store superuser could do, at the batch where it happened, and
 // replicas writing at once keep one chain.
-
-const T0 = Date.parse('2026-05-01T12:00:00.000Z');
-
-function events(n: number, offsetMs: number): AuditEvent[] {
-  const sid = randomUUID();
-  return Array.from({ length: n }, (_, i) =>
-    makeEvent(
-      'db.session.query',
-      {
-        user: 'alice',
-        sid,
-        ei: i + 1,
-        db_service: 'orders',
-        db_protocol: 'postgres',
-        db_uri: 'db.internal:5432',
-        db_name: 'app',
-        db_user: 'alice',
-        // Text that JSON and jsonb write differently: key order, unicode, escapes, numbers.
-        db_query: `select 'ü "q" ${i}' /* \\ */`,
-        db_query_parameters: [String(i), '1.50'],
-        time: new Date(T0 + offsetMs + i * 1000),
-      },
-      'test',
-    ),
-  );
-}
 
 interface Link {
   seq: string;
@@ -84,7 +59,7 @@ async function asSuperuser(store: Store, sql: string, ...params: unknown[]): Pro
 describe.each(auditBackends)('audit chain on $name', (backend) => {
   let s: AuditStore;
   let sink: (events: AuditEvent[]) => Promise<void>;
-  const batches = [events(7, 0), events(1, 60_000), events(12, 120_000), events(5, 180_000)];
+  const batches = [queryEvents(7, 0), queryEvents(1, 60_000), queryEvents(12, 120_000), queryEvents(5, 180_000)];
   const total = batches.reduce((n, b) => n + b.length, 0);
 
   beforeAll(async () => {
@@ -130,7 +105,7 @@ describe.each(auditBackends)('audit chain on $name', (backend) => {
     await sink(batches[1]!);
     expect(await links(s.store)).toEqual(before);
 
-    const extra = events(3, 240_000);
+    const extra = queryEvents(3, 240_000);
     await sink([...batches[3]!, ...extra]);
     const after = await links(s.store);
     expect(after).toHaveLength(before.length + 1);
@@ -198,7 +173,7 @@ describe.each(auditBackends)('audit chain on $name', (backend) => {
 
   it('finds an event added outside the chain, by id and time', async () => {
     const uid = randomUUID();
-    const data = JSON.stringify({ ...events(1, 999_000)[0]!, uid });
+    const data = JSON.stringify({ ...queryEvents(1, 999_000)[0]!, uid });
     const insert = (id: string) =>
       asSuperuser(
         s.store,
@@ -271,7 +246,7 @@ describe.each(auditBackends)('audit chain on $name', (backend) => {
   it('checks an anchor written down earlier', async () => {
     const chain = await links(s.store);
     const anchor = chain[2]!.hash;
-    await sink(events(2, 300_000));
+    await sink(queryEvents(2, 300_000));
     expect(await verify({ anchor })).toMatchObject({ intact: true, anchor: { hash: anchor, found: true, seq: Number(chain[2]!.seq) } });
     const other = sha256('not in this chain');
     const res = await verify({ anchor: other });
@@ -292,7 +267,7 @@ describe.each(auditBackends)('audit chain on $name', (backend) => {
       const before = (await links(s.store)).length;
       const sinks = [storeAuditSink(s.store), storeAuditSink(replica), storeAuditSink(s.store), storeAuditSink(replica)];
       await Promise.all(sinks.map(async (write, w) => {
-        for (let i = 0; i < 15; i++) await write(events(1 + ((i * 7 + w) % 20), w * 10_000_000 + i * 100_000));
+        for (let i = 0; i < 15; i++) await write(queryEvents(1 + ((i * 7 + w) % 20), w * 10_000_000 + i * 100_000));
       }));
       const chain = await links(s.store);
       expect(chain.length).toBe(before + 60);
@@ -340,7 +315,7 @@ describe('0004_audit_chain on a store that already has events', () => {
         expect(await recompute(upgraded)).toEqual(chain.map((l) => ({ digest: l.digest, hash: l.hash })));
 
         const reader = { store: upgraded, audit: { flush: async () => {} } } as unknown as Parameters<typeof verifyAuditChain>[0];
-        await storeAuditSink(upgraded)(events(4, 0));
+        await storeAuditSink(upgraded)(queryEvents(4, 0));
         const res = await verifyAuditChain(reader, { chunkEvents: 15_000 });
         expect(res).toMatchObject({ intact: true, events: 25_004, batches: 4, first_event_time: new Date(T0).toISOString() });
         expect((await links(upgraded)).at(-1)!.prev_hash).toBe(chain.at(-1)!.hash);

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { auditVerifyStreamLine, type AuditVerifyStreamLine } from '@postern/api';
-import { makeEvent, type AuditEvent } from '@postern/audit';
 import type { Logger } from '@postern/log';
 import { StoreError } from '@postern/store';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,35 +6,12 @@ import { storeAuditSink } from '../src/audit/record';
 import { verifyAuditChain } from '../src/audit/verify-chain';
 import { verifyAuditChainStream } from '../src/audit/verify-stream';
 import { auditBackends, type AuditStore } from './support/audit-store';
+import { queryEvents } from './support/chain-events';
 
 // The streamed form of the audit chain check (GET /audit/verify?progress=1): progress lines
 // that only grow, then the very answer of the plain check; a check that fails midway ends
 // in an error line, never in a stream that merely stops. On PGlite: the SQL of the check is
 // covered on both backends by audit-chain.test.ts; this is about the stream around it.
-
-const T0 = Date.parse('2026-05-01T12:00:00.000Z');
-
-function events(n: number, offsetMs: number): AuditEvent[] {
-  const sid = randomUUID();
-  return Array.from({ length: n }, (_, i) =>
-    makeEvent(
-      'db.session.query',
-      {
-        user: 'alice',
-        sid,
-        ei: i + 1,
-        db_service: 'orders',
-        db_protocol: 'postgres',
-        db_uri: 'db.internal:5432',
-        db_name: 'app',
-        db_user: 'alice',
-        db_query: `select ${i}`,
-        time: new Date(T0 + offsetMs + i * 1000),
-      },
-      'test',
-    ),
-  );
-}
 
 async function readLines(stream: ReadableStream<Uint8Array>): Promise<AuditVerifyStreamLine[]> {
   const text = await new Response(stream).text();
@@ -67,7 +42,7 @@ describe('audit chain verification as a stream', () => {
     const sink = storeAuditSink(s.store);
     let offset = 0;
     for (const n of sizes) {
-      await sink(events(n, offset));
+      await sink(queryEvents(n, offset));
       offset += 60_000;
     }
   });

@@ -1,4 +1,4 @@
-/** An error for the person at the terminal: printed as `postern: <message>`, exit code 1. */
+/** An error for the person at the terminal: printed as `postern: <message>`, exit code 1 unless it says otherwise. */
 export class CliError extends Error {
   override name = 'CliError';
   constructor(

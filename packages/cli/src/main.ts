@@ -7,6 +7,7 @@ import { registerLogout } from './commands/logout';
 import { registerProxy } from './commands/proxy-db';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
+import { CliError } from './errors';
 
 const VERSION = '0.1.0';
 
@@ -49,5 +50,5 @@ try {
     process.exit(err.exitCode === 0 ? 0 : 2);
   }
   console.error(`postern: ${describe(err)}`);
-  process.exit(1);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
 }

@@ -95,7 +95,7 @@ describe('removing an online agent revokes it', { timeout: 240_000 }, () => {
     const logs = stack.agent.logs();
     expect(exit, logs).not.toBe('still running');
     const { code, afterMs } = exit as { code: number | null; afterMs: number };
-    expect(code, logs).toBe(1);
+    expect(code, logs).toBe(78);
     expect(afterMs, logs).toBeLessThan(15_000);
     // It read why the proxy turned it away, and what the Auth Service says: who, when, what to do.
     expect(logs).toContain('this agent was removed from the cluster and its host id revoked');
@@ -111,7 +111,7 @@ describe('removing an online agent revokes it', { timeout: 240_000 }, () => {
     const startedAt = Date.now();
     const again = await stack.c.postern(['start', '--config', stack.agentConfigFile], { env: { POSTERN_LOG_LEVEL: 'info' } });
     const output = again.stdout + again.stderr;
-    expect(again.code, output).toBe(1);
+    expect(again.code, output).toBe(78);
     expect(Date.now() - startedAt, output).toBeLessThan(30_000);
     // On stderr, as `postern: …`, whatever the log level: who removed it, when, what to do.
     expect(again.stderr).toMatch(new RegExp(`^postern: agent .+ ${REMOVAL_MESSAGE.source}`, 'm'));

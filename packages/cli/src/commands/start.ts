@@ -23,10 +23,12 @@ interface WebServerModule {
 type Shutdown = (why: string, code: number) => void;
 
 /**
- * The exit code of an agent-only `postern start` whose agent an admin removed: 1, as for
- * every error meant for the person at the terminal (CliError); a supervisor sees it fail.
+ * The exit code of an agent-only `postern start` whose agent an admin removed, at start or
+ * later: 78 (EX_CONFIG in sysexits.h), not the 1 of other errors, so that a supervisor can be
+ * told not to restart it (systemd: RestartPreventExitStatus=78): started again, it is only
+ * refused again, until someone joins it with a new token.
  */
-const EXIT_AGENT_REMOVED = 1;
+const EXIT_AGENT_REMOVED = 78;
 
 function isIp(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
@@ -54,7 +56,7 @@ async function startParts(loaded: LoadedConfig, parts: Part[], shutdown: Shutdow
       const agent = await startAgent(loaded).catch((err: unknown) => {
         // Removed by an admin: there is nothing to run; the Auth Service's message says who
         // did it, when, and how to join again.
-        throw err instanceof AgentRemovedError ? new CliError(err.message) : err;
+        throw err instanceof AgentRemovedError ? new CliError(err.message, EXIT_AGENT_REMOVED) : err;
       });
       parts.push({ name: 'agent', close: () => agent.close() });
       addresses.agent = agent.hostId;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { API_PREFIX, errorBody, signHostRequest } from '@postern/api';
+import { API_PREFIX, errorBody, HostRequestSigner } from '@postern/api';
 import type { z } from 'zod';
 
 export class AuthApiError extends Error {
@@ -27,6 +27,7 @@ export interface HostCredentials {
  */
 export class AuthClient {
   private readonly agent: http.Agent;
+  private readonly signer: HostRequestSigner | null;
   /**
    * Called when any call is refused as `host_removed`: an access lookup or a certificate
    * request can learn of the removal before the next heartbeat, which is what stops the agent.
@@ -35,9 +36,10 @@ export class AuthClient {
 
   constructor(
     private readonly baseUrl: string,
-    private readonly creds: HostCredentials | null,
+    creds: HostCredentials | null,
     private readonly tlsOpts: { ca?: string[]; insecure?: boolean } = {},
   ) {
+    this.signer = creds ? new HostRequestSigner(creds.certPem, creds.keyPem) : null;
     this.agent = baseUrl.startsWith('https:')
       ? new https.Agent({ keepAlive: true, ca: tlsOpts.ca, rejectUnauthorized: !tlsOpts.insecure })
       : new http.Agent({ keepAlive: true });
@@ -51,9 +53,7 @@ export class AuthClient {
   async callJson<S extends z.ZodType>(method: string, path: string, text: string, schema: S | null): Promise<z.infer<S>> {
     const url = new URL(API_PREFIX + path, this.baseUrl);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (this.creds) {
-      headers.authorization = signHostRequest({ certPem: this.creds.certPem, privateKeyPem: this.creds.keyPem, method, path: url.pathname, body: text });
-    }
+    if (this.signer) headers.authorization = this.signer.sign({ method, path: url.pathname, body: text });
     const lib = url.protocol === 'https:' ? https : http;
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = lib.request(url, { method, headers, agent: this.agent, timeout: 15_000 }, (r) => {

@@ -8,5 +8,5 @@ export * from './console';
 export * from './sso';
 export * from './client-files';
 export * from './bundle';
-export { signHostRequest, checkHostRequestSignature, HOST_SIGNATURE_SCHEME, HOST_SIGNATURE_MAX_AGE_MS } from './host-signature';
+export { HostRequestSigner, signHostRequest, checkHostRequestSignature, HOST_SIGNATURE_SCHEME, HOST_SIGNATURE_MAX_AGE_MS } from './host-signature';
 export { SESSION_COOKIE, sessionTokenFrom } from './session-cookie';

@@ -18,7 +18,17 @@ export function loadDatabases(configs: DatabaseConfig[], dbClientCa: string[]): 
         throw new DatabaseConfigError(`agent.databases ${d.name}: cannot read ca_cert_file ${d.ca_cert_file}: ${(err as Error).message}`);
       }
     }
-    out.set(d.name, { name: d.name, protocol: d.protocol, uri: d.uri, caPem, labels: d.labels });
+    const reuse = d.reuse_connections;
+    out.set(d.name, {
+      name: d.name,
+      protocol: d.protocol,
+      uri: d.uri,
+      caPem,
+      labels: d.labels,
+      ...(reuse.enabled
+        ? { reuseConnections: { maxIdle: reuse.max_idle, idleTimeoutMs: reuse.idle_timeout_seconds * 1_000, maxLifetimeMs: reuse.max_lifetime_seconds * 1_000 } }
+        : {}),
+    });
   }
   return out;
 }

@@ -73,17 +73,21 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
   const creds = { certPem: identity.certPem, keyPem: identity.keyPem };
   const auth = new AuthClient(opts.local?.authUrl ?? `https://${proxyAddr}`, creds, { ca: identity.ca.host });
   const databases = loadDatabases(config.agent.databases, identity.ca.db_client);
-  // Real backend keys of live sessions: a cancel is forwarded only for one of them.
-  const liveBackends = new Map<string, string>();
+  // Live sessions by the backend key their client was given: a cancel is forwarded only
+  // for one of them, with the real backend's key (they differ on reused connections).
+  const liveBackends = new Map<string, { pid: number; key: number }>();
   const engines = new Map<string, Engine>([
     ['mysql', new MysqlEngine()],
     [
       'postgres',
       new PostgresEngine({
         onBackendKey: (k) => {
-          const id = `${k.pid >>> 0}:${k.key >>> 0}`;
-          liveBackends.set(id, k.database.name);
-          return () => liveBackends.delete(id);
+          const id = `${k.client.pid >>> 0}:${k.client.key >>> 0}`;
+          const backend = { pid: k.pid, key: k.key };
+          liveBackends.set(id, backend);
+          return () => {
+            if (liveBackends.get(id) === backend) liveBackends.delete(id);
+          };
         },
       }),
     ],
@@ -128,10 +132,11 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
     if (meta.cancel) {
       stream.resume();
       stream.end();
-      if (!liveBackends.has(`${meta.cancel.pid >>> 0}:${meta.cancel.key >>> 0}`)) {
+      const backend = liveBackends.get(`${meta.cancel.pid >>> 0}:${meta.cancel.key >>> 0}`);
+      if (!backend) {
         return void log.debug({ pid: meta.cancel.pid, live: liveBackends.size }, 'cancel request for no live session');
       }
-      void sendCancelRequest(db, meta.cancel.pid, meta.cancel.key).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'cancel request failed'));
+      void sendCancelRequest(db, backend.pid, backend.key).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'cancel request failed'));
       return;
     }
     const engine = engines.get(db.protocol);
@@ -243,6 +248,7 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
       heartbeats.stop();
       clearInterval(timer);
       await tunnel.close();
+      for (const engine of engines.values()) engine.close?.();
       // The Auth Service still takes audit events from a removed agent: what is spooled is
       // delivered, not lost, on this way out too.
       await audit.close({ timeoutMs: 5_000 }).catch(() => undefined);

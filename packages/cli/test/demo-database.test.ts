@@ -29,8 +29,8 @@ describe('the quickstart demo database', () => {
   });
 
   it('lists the configured databases and the demo in the start-up summary', () => {
-    const orders = { name: 'orders', protocol: 'postgres', uri: '10.0.0.5:5432', ca_cert_file: '', labels: {} } as const;
-    expect(databaseSummaryLines([{ ...shop, ca_cert_file: '', labels: {} }, orders], '127.0.0.1:41000')).toEqual([
+    const orders = { name: 'orders', protocol: 'postgres', uri: '10.0.0.5:5432' } as const;
+    expect(databaseSummaryLines([shop, orders], '127.0.0.1:41000')).toEqual([
       '  Databases:      shop (MySQL at 127.0.0.1:3306): postern db connect shop --db-user USER --db-name DB',
       '                  orders (PostgreSQL at 10.0.0.5:5432): postern db connect orders --db-user USER --db-name DB',
       '  Demo database:  demo (PostgreSQL at 127.0.0.1:41000): postern db connect demo --db-user postgres --db-name demo',

@@ -1,8 +1,10 @@
 export {
   configSchema,
+  REUSE_CONNECTIONS_OFF,
   connectorSchema,
   type PosternConfig,
   type DatabaseConfig,
+  type ReuseConnectionsConfig,
   type ConnectorConfig,
   type OidcConnectorConfig,
   type SamlConnectorConfig,

@@ -5,6 +5,28 @@ const listenAddr = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:3000');
 
+/**
+ * PostgreSQL only, off by default: a session's database connection, reset with DISCARD ALL
+ * when the client leaves cleanly, serves the next session with the same db user, database
+ * and startup settings (as PgBouncer's session mode does), sparing the database a backend
+ * start and the agent a TLS handshake per connection. Off because the database then sees
+ * one backend (pid, backend_start) serve several Postern sessions one after another.
+ */
+const reuseConnectionsSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Idle connections kept per db user, database and startup settings. */
+    max_idle: z.number().int().min(1).max(1_000).default(8),
+    /** An idle connection is closed after this long unused. */
+    idle_timeout_seconds: z.number().int().min(1).max(86_400).default(60),
+    /** A connection is not reused once this old (its certificate was checked only when it opened). */
+    max_lifetime_seconds: z.number().int().min(1).max(86_400).default(3_600),
+  })
+  .strict();
+
+/** reuse_connections as a database without the key has it. */
+export const REUSE_CONNECTIONS_OFF: z.infer<typeof reuseConnectionsSchema> = reuseConnectionsSchema.parse({});
+
 const databaseSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, - and _; starts with a letter or digit'),
@@ -12,8 +34,16 @@ const databaseSchema = z
     uri: listenAddr,
     ca_cert_file: z.string().default(''),
     labels: z.record(z.string(), z.string()).default({}),
+    // `true` is short for `{ enabled: true }` with the defaults.
+    reuse_connections: z
+      .preprocess((v) => (typeof v === 'boolean' ? { enabled: v } : v), reuseConnectionsSchema)
+      .prefault({}),
   })
-  .strict();
+  .strict()
+  .refine((d) => !(d.protocol === 'mysql' && d.reuse_connections.enabled), {
+    path: ['reuse_connections'],
+    error: 'reuse_connections is for postgres databases; a MySQL session always gets a connection of its own',
+  });
 
 const connectorName = z
   .string()
@@ -181,6 +211,7 @@ export const configSchema = z
 
 export type PosternConfig = z.infer<typeof configSchema>;
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
+export type ReuseConnectionsConfig = z.infer<typeof reuseConnectionsSchema>;
 export type ConnectorConfig = z.infer<typeof connectorSchema>;
 export type OidcConnectorConfig = Extract<ConnectorConfig, { type: 'oidc' }>;
 export type SamlConnectorConfig = Extract<ConnectorConfig, { type: 'saml' }>;

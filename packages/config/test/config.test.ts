@@ -54,6 +54,22 @@ agent:
     expect(() => loadConfig({ file: unknownKey, env: {} })).toThrowError(/web\.lisen: unknown key/);
   });
 
+  it('reads reuse_connections as true or as an object, for postgres databases only', () => {
+    const db = (yaml: string) => loadConfig({ file: tmpFile(`agent:\n  databases:\n    - ${yaml}\n`), env: {} }).config.agent.databases[0]!;
+    expect(db('{ name: a, protocol: postgres, uri: "h:1", reuse_connections: true }').reuse_connections).toEqual({
+      enabled: true,
+      max_idle: 8,
+      idle_timeout_seconds: 60,
+      max_lifetime_seconds: 3600,
+    });
+    expect(db('{ name: a, protocol: postgres, uri: "h:1", reuse_connections: { enabled: true, max_idle: 2 } }').reuse_connections).toMatchObject({ enabled: true, max_idle: 2 });
+    expect(db('{ name: a, protocol: postgres, uri: "h:1" }').reuse_connections.enabled).toBe(false);
+    expect(() => db('{ name: a, protocol: mysql, uri: "h:1", reuse_connections: true }')).toThrowError(
+      /agent\.databases\[0\]\.reuse_connections: reuse_connections is for postgres databases/,
+    );
+    expect(() => db('{ name: a, protocol: postgres, uri: "h:1", reuse_connections: { max_idle: 0 } }')).toThrowError(/agent\.databases\[0\]\.reuse_connections\.max_idle/);
+  });
+
   it('reports YAML syntax errors and missing files as ConfigError', () => {
     const file = tmpFile('web: [unclosed\n');
     expect(() => loadConfig({ file, env: {} })).toThrowError(ConfigError);
@@ -94,7 +110,16 @@ agent:
       file,
       env: { POSTERN_AGENT_DATABASES: '[{name: shop, protocol: mysql, uri: "127.0.0.1:3306", labels: {env: dev}}]' },
     });
-    expect(config.agent.databases).toEqual([{ name: 'shop', protocol: 'mysql', uri: '127.0.0.1:3306', ca_cert_file: '', labels: { env: 'dev' } }]);
+    expect(config.agent.databases).toEqual([
+      {
+        name: 'shop',
+        protocol: 'mysql',
+        uri: '127.0.0.1:3306',
+        ca_cert_file: '',
+        labels: { env: 'dev' },
+        reuse_connections: { enabled: false, max_idle: 8, idle_timeout_seconds: 60, max_lifetime_seconds: 3600 },
+      },
+    ]);
     // JSON is YAML too.
     const json = loadConfig({ env: { POSTERN_AGENT_DATABASES: JSON.stringify([{ name: 'a', protocol: 'postgres', uri: '127.0.0.1:5432' }]) } });
     expect(json.config.agent.databases.map((d) => d.name)).toEqual(['a']);

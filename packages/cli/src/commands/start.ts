@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, splitHostPort, type LoadedConfig } from '@postern/config';
+import { loadConfig, REUSE_CONNECTIONS_OFF, splitHostPort, type LoadedConfig } from '@postern/config';
 import { createLogger } from '@postern/log';
 import { certificateFingerprint } from '@postern/pki';
 import type { AuthService } from '@postern/auth';
@@ -108,7 +108,7 @@ async function startParts(loaded: LoadedConfig, parts: Part[], shutdown: Shutdow
   if (demoPlan.start) {
     const demo = await startDemoDatabase(loaded, web.auth.ctx.cas.db_client);
     parts.push({ name: 'demo database', close: () => demo.stop() });
-    config.agent.databases.push({ name: DEMO_DATABASE, protocol: 'postgres', uri: demo.uri, ca_cert_file: '', labels: { env: 'dev' } });
+    config.agent.databases.push({ name: DEMO_DATABASE, protocol: 'postgres', uri: demo.uri, ca_cert_file: '', labels: { env: 'dev' }, reuse_connections: REUSE_CONNECTIONS_OFF });
     addresses.demo = demo.uri;
   }
   if (config.agent.enabled) {

@@ -43,7 +43,7 @@ const PROTOCOL_NAMES: Record<DatabaseConfig['protocol'], string> = { postgres: '
  * The start-up summary's lines for the databases the agent of this process serves: what
  * each is, where the agent reaches it, and how a person connects through Postern.
  */
-export function databaseSummaryLines(configured: readonly DatabaseConfig[], demoUri: string | undefined): string[] {
+export function databaseSummaryLines(configured: readonly Pick<DatabaseConfig, 'name' | 'protocol' | 'uri'>[], demoUri: string | undefined): string[] {
   const lines = configured.map(
     (d, i) => `  ${(i === 0 ? 'Databases:' : '').padEnd(16)}${d.name} (${PROTOCOL_NAMES[d.protocol]} at ${d.uri}): postern db connect ${d.name} --db-user USER --db-name DB`,
   );

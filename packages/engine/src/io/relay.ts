@@ -16,6 +16,11 @@ export interface RelayOptions {
   inspectClient(chunk: Buffer): readonly Buffer[];
   /** Sees each server chunk before it is forwarded. */
   observeServer(chunk: Buffer): void;
+  /**
+   * Asked after each client chunk is forwarded: true ends the relay as if the client had
+   * ended (its goodbye was withheld from the server, which therefore will not hang up).
+   */
+  clientDone?(): boolean;
 }
 
 /**
@@ -82,7 +87,18 @@ export function relay(opts: RelayOptions): Promise<RelayOutcome> {
       });
     };
 
-    pump(client, server, opts.inspectClient);
+    const { clientDone } = opts;
+    pump(
+      client,
+      server,
+      clientDone
+        ? (chunk) => {
+            const pieces = opts.inspectClient(chunk);
+            if (clientDone()) queueMicrotask(() => finish({ by: 'client' }));
+            return pieces;
+          }
+        : opts.inspectClient,
+    );
     pump(server, client, (chunk) => {
       opts.observeServer(chunk);
       return [chunk];

@@ -18,6 +18,12 @@ export interface DatabaseTarget {
   /** PEM CA bundle that signed the database server's certificate. */
   caPem: string;
   labels: Record<string, string>;
+  /**
+   * PostgreSQL: hand a finished session's database connection, reset, to the next
+   * session with the same db user, database and startup settings (config
+   * `reuse_connections`). Absent: every session opens its own.
+   */
+  reuseConnections?: { maxIdle: number; idleTimeoutMs: number; maxLifetimeMs: number };
 }
 
 export interface DbClientCredentials {
@@ -83,6 +89,8 @@ export interface Engine {
    * fault (it reports those to the client in the protocol's format).
    */
   handleConnection(stream: Duplex, startup: Record<string, string>, ctx: SessionContext): Promise<void>;
+  /** Closes what the engine keeps between sessions (idle database connections), when the agent stops. */
+  close?(): void;
 }
 
 export type { AuditEvent };

@@ -107,7 +107,8 @@ export abstract class RelaySession<Failure extends Error, Options extends RelayS
   /** Takes the database connection; its errors, like the client's, surface as 'close'. */
   protected attachServer(server: TLSSocket): TLSSocket {
     this.server = server;
-    server.on('error', ignore);
+    // A reused database connection has it from its first session.
+    if (!server.listeners('error').includes(ignore)) server.on('error', ignore);
     return server;
   }
 

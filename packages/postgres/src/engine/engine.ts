@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { relaySessionOptions } from '@postern/engine';
-import type { Engine, RelaySessionOptions, SessionContext } from '@postern/engine';
+import type { DatabaseTarget, Engine, RelaySessionOptions, SessionContext } from '@postern/engine';
+import { ServerPool } from './server-pool';
 import { PostgresSession } from './session';
 import type { BackendKey, SessionOptions } from './session';
 
@@ -25,6 +26,8 @@ export interface PostgresEngineOptions extends Partial<RelaySessionOptions> {
 export class PostgresEngine implements Engine {
   readonly protocol = 'postgres' as const;
   private readonly opts: SessionOptions;
+  /** Per database name, for databases that reuse connections. */
+  private readonly pools = new Map<string, ServerPool>();
 
   constructor(opts: PostgresEngineOptions = {}) {
     this.opts = {
@@ -35,6 +38,31 @@ export class PostgresEngine implements Engine {
   }
 
   async handleConnection(stream: Duplex, startup: Record<string, string>, ctx: SessionContext): Promise<void> {
-    await new PostgresSession(stream, startup, ctx, this.opts).serve();
+    const pool = this.poolFor(ctx.database);
+    await new PostgresSession(stream, startup, ctx, pool ? { ...this.opts, pool } : this.opts).serve();
+  }
+
+  /** Closes the idle database connections kept for reuse. */
+  close(): void {
+    for (const pool of this.pools.values()) pool.close();
+    this.pools.clear();
+  }
+
+  /** Idle database connections kept for reuse, over all databases. */
+  get idleConnections(): number {
+    let n = 0;
+    for (const pool of this.pools.values()) n += pool.size;
+    return n;
+  }
+
+  private poolFor(database: DatabaseTarget): ServerPool | undefined {
+    const settings = database.reuseConnections;
+    if (!settings) return undefined;
+    let pool = this.pools.get(database.name);
+    if (!pool) {
+      pool = new ServerPool(settings);
+      this.pools.set(database.name, pool);
+    }
+    return pool;
   }
 }

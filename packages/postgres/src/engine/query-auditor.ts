@@ -34,6 +34,8 @@ export class QueryAuditor {
   private readonly statements = new Map<string, string>();
   private readonly portals = new Map<string, Portal>();
   private terminated = false;
+  private readyRequests = 0;
+  private settled = true;
 
   constructor(
     private readonly emit: (draft: AuditEventDraft) => void,
@@ -52,6 +54,20 @@ export class QueryAuditor {
     return this.terminated;
   }
 
+  /** Messages the server answers with a ReadyForQuery (Query, Sync, FunctionCall), sent so far. */
+  get readyRequestCount(): number {
+    return this.readyRequests;
+  }
+
+  /**
+   * Whether the last message before Terminate (if any) closed a request: nothing of an
+   * extended-protocol batch waits for its Sync at the server, so the connection could
+   * serve someone else once the answers are in.
+   */
+  get settledAtTerminate(): boolean {
+    return this.settled;
+  }
+
   /** Throws ProtocolError for a malformed stream, or whatever `emit` throws. */
   consume(chunk: Buffer): void {
     this.framer.push(chunk);
@@ -59,6 +75,14 @@ export class QueryAuditor {
   }
 
   private handle(message: FrontendMessage): void {
+    if (message.type !== 'terminate' && !this.terminated) {
+      const closesRequest = message.type === 'query' || message.type === 'sync' || message.type === 'functionCall';
+      if (closesRequest) this.readyRequests++;
+      this.settled = closesRequest;
+    } else if (message.type !== 'terminate') {
+      // Anything after Terminate: the stream is not one to reason about.
+      this.settled = false;
+    }
     switch (message.type) {
       case 'query':
         this.emit({ event: 'db.session.query', db_query: message.sql });

@@ -12,8 +12,12 @@ export interface ServerStartupOptions {
   /** Names the database in messages. */
   service: string;
   deadline: number;
-  /** BackendKeyData: the real backend's process id and cancel key. */
-  onBackendKey(pid: number, key: number): void;
+  /**
+   * BackendKeyData: the real backend's process id and cancel key. A Buffer returned is
+   * sent to the client instead of the server's message (a key of the session's own when
+   * the backend will serve other sessions after this one).
+   */
+  onBackendKey(pid: number, key: number): Buffer | void;
   /** Called at the first ReadyForQuery, before it reaches the client; throwing aborts the session. */
   onReady(): void;
 }
@@ -21,6 +25,8 @@ export interface ServerStartupOptions {
 export interface ServerStartupResult {
   /** Server bytes that arrived after the first ReadyForQuery, for the client. */
   leftover: Buffer;
+  /** AuthenticationOk and the ParameterStatus messages: what a later session on this connection is greeted with. */
+  greeting: Buffer;
 }
 
 /**
@@ -45,6 +51,7 @@ export async function completeServerStartup(
   // statuses, BackendKeyData, ReadyForQuery), and each write was an HTTP/2 DATA frame here
   // and, at the proxy, a JavaScript callback, a TLS record and a send() towards the client.
   const owed: Buffer[] = [];
+  const greeting: Buffer[] = [];
   const pay = (): void => {
     if (owed.length === 0) return;
     client.write(owed.length === 1 ? owed[0]! : Buffer.concat(owed));
@@ -62,7 +69,7 @@ export async function completeServerStartup(
         opts.onReady();
         owed.push(frame.raw);
         pay();
-        return { leftover: framer.remainder() };
+        return { leftover: framer.remainder(), greeting: Buffer.concat(greeting) };
       }
     }
   } catch (err) {
@@ -83,6 +90,11 @@ export async function completeServerStartup(
           );
         }
         authenticated = true;
+        greeting.push(Buffer.from(frame.raw));
+        break;
+      case 'parameterStatus':
+        if (!authenticated) throw unexpected(where, 'a ParameterStatus before authentication');
+        greeting.push(Buffer.from(frame.raw));
         break;
       case 'errorResponse':
         // The database's own words (role does not exist, certificate rejected, too many
@@ -90,9 +102,14 @@ export async function completeServerStartup(
         throw new SessionFailure(message.notice.code || SqlState.UnableToEstablishConnection, message.notice.message, {
           databaseReply: frame.raw,
         });
-      case 'backendKeyData':
-        opts.onBackendKey(message.pid, message.key);
+      case 'backendKeyData': {
+        const replacement = opts.onBackendKey(message.pid, message.key);
+        if (replacement) {
+          owed.push(replacement);
+          return false;
+        }
         break;
+      }
       case 'readyForQuery':
         if (!authenticated) throw unexpected(where, 'ReadyForQuery before authentication');
         return true;

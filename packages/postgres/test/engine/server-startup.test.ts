@@ -37,7 +37,7 @@ function start(server: FakeServer, client: RecordingClient, events: string[] = [
   return completeServerStartup(server as unknown as TLSSocket, client, { user: 'alice', database: 'app' }, {
     service: 'demo',
     deadline: Date.now() + 5_000,
-    onBackendKey: (pid, k) => events.push(`key ${pid} ${k}`),
+    onBackendKey: (pid, k) => void events.push(`key ${pid} ${k}`),
     onReady: () => events.push(`ready after ${client.writes.length} writes`),
   });
 }

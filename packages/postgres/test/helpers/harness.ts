@@ -35,6 +35,16 @@ export class Harness extends EngineHarness<TestPostgres> {
     });
   }
 
+  /** Database connections the engine keeps for reuse. */
+  get idleConnections(): number {
+    return this.engine.idleConnections;
+  }
+
+  /** Closes the connections kept for reuse, so that a test starts with none. */
+  dropIdleConnections(): void {
+    this.engine.close();
+  }
+
   override reset(): void {
     super.reset();
     this.cancels = [];
@@ -71,7 +81,7 @@ export class Harness extends EngineHarness<TestPostgres> {
   protected async serve(socket: Socket): Promise<void> {
     const outcome = await readStartup(socket, { upgradeToTls: tlsUpgrader(this.pki.server, ['postgresql']), graceMs: 2_000 });
     if (outcome.kind === 'cancel') {
-      const target = [...this.liveKeys.values()].find((k) => k.pid === outcome.pid && k.key === outcome.key);
+      const target = [...this.liveKeys.values()].find((k) => k.client.pid === outcome.pid && k.client.key === outcome.key);
       this.cancels.push({ pid: outcome.pid, key: outcome.key, routed: target !== undefined });
       if (target) await sendCancelRequest(target.database, target.pid, target.key);
       return;
@@ -82,6 +92,7 @@ export class Harness extends EngineHarness<TestPostgres> {
 
   protected async closeClients(): Promise<void> {
     await Promise.allSettled([...this.clients].map((c) => c.end()));
+    this.engine.close();
   }
 }
 

@@ -8,6 +8,8 @@ export interface PgbenchResult {
   failed: number;
   /** Transactions done in the run, to put CPU time per transaction. */
   transactions: number;
+  /** PostgreSQL backends started during the run (run.ts, for workloads with countBackends). */
+  backendsStarted?: number;
 }
 
 export interface PgbenchRun {

@@ -19,6 +19,13 @@ export const DB_NAME = 'bench';
 export const DB_USER = 'bench';
 /** The agent serves the bench's MariaDB under this name, next to the PostgreSQL one. */
 export const MYSQL_DB_NAME = 'benchmysql';
+/**
+ * And the same PostgreSQL under this name with reuse_connections on (off by default): the
+ * agent keeps a cleanly left session's server connection, resets it with DISCARD ALL and
+ * hands it to the next session, as PgBouncer's session mode does. A name of its own, so
+ * the Postern target keeps the default and both run through the same two processes.
+ */
+export const REUSE_DB_NAME = 'bench-reuse';
 const PASSWORD = 'correct horse battery staple';
 
 export interface PosternCluster {
@@ -69,7 +76,7 @@ export interface PosternAgent {
   configFile: string;
 }
 
-/** One agent process serves both databases: the PostgreSQL and the MariaDB. */
+/** One agent process serves all the databases: the PostgreSQL (twice) and the MariaDB. */
 export async function startPosternAgent(p: PosternCluster, pgPort: number, mysqlPort: number): Promise<PosternAgent> {
   const configFile = path.join(p.c.root, 'agent.yaml');
   const joinToken = await newJoinToken(p.c);
@@ -84,6 +91,7 @@ export async function startPosternAgent(p: PosternCluster, pgPort: number, mysql
       join_token: joinToken,
       databases: [
         { name: DB_NAME, protocol: 'postgres', uri: `127.0.0.1:${pgPort}`, labels: { env: 'bench' } },
+        { name: REUSE_DB_NAME, protocol: 'postgres', uri: `127.0.0.1:${pgPort}`, labels: { env: 'bench' }, reuse_connections: true },
         { name: MYSQL_DB_NAME, protocol: 'mysql', uri: `127.0.0.1:${mysqlPort}`, labels: { env: 'bench' } },
       ],
     },
@@ -92,12 +100,22 @@ export async function startPosternAgent(p: PosternCluster, pgPort: number, mysql
   return { proc, configFile };
 }
 
+export interface BenchUser {
+  env: NodeJS.ProcessEnv;
+  /** The pg_service.conf section for DB_NAME. */
+  service: string;
+  /** The one for REUSE_DB_NAME: the same PostgreSQL database, with connections reused. */
+  reuseService: string;
+  /** The ~/.my.cnf option group for the MariaDB. */
+  myCnfGroup: Map<string, string | undefined>;
+}
+
 /**
- * Signs a person up and logs them in to both databases; returns the env under which
- * `service=postern-bench` works and the ~/.my.cnf option group `postern db login` wrote
- * for the MariaDB.
+ * Signs a person up and logs them in to all three databases; returns the env under which
+ * `service=postern-bench` and `service=postern-bench-reuse` work and the ~/.my.cnf option
+ * group `postern db login` wrote for the MariaDB.
  */
-export async function loginBenchUser(p: PosternCluster): Promise<{ env: NodeJS.ProcessEnv; service: string; myCnfGroup: Map<string, string | undefined> }> {
+export async function loginBenchUser(p: PosternCluster): Promise<BenchUser> {
   const { c } = p;
   const role = path.join(c.root, 'bench-role.yaml');
   writeFileSync(role, "kind: role\nmetadata: { name: bench }\nspec:\n  allow:\n    db_labels: { env: bench }\n    db_names: ['*']\n    db_users: ['{{internal.db_users}}']\n");
@@ -111,11 +129,16 @@ export async function loginBenchUser(p: PosternCluster): Promise<{ env: NodeJS.P
   const env = { ...process.env, POSTERN_HOME: home, PGSERVICEFILE: path.join(home, 'pg_service.conf'), HOME: home };
   const hostCa = path.join(c.dataDir, 'host-ca.pem');
   await ok(c, ['login', '--proxy', `localhost:${p.proxyPort}`, '--ca-file', hostCa, '--user', 'bencher', '--password-stdin'], { input: PASSWORD, home, env });
-  await ok(c, ['db', 'login', DB_NAME, '--db-user', DB_USER, '--db-name', DB_NAME], { home, env });
-  const service = `postern-${DB_NAME}`;
-  if (!readFileSync(env.PGSERVICEFILE, 'utf8').includes(`[${service}]`)) throw new Error(`postern db login wrote no [${service}] section`);
+  const pgLogin = async (name: string): Promise<string> => {
+    await ok(c, ['db', 'login', name, '--db-user', DB_USER, '--db-name', DB_NAME], { home, env });
+    const service = `postern-${name}`;
+    if (!readFileSync(env.PGSERVICEFILE, 'utf8').includes(`[${service}]`)) throw new Error(`postern db login wrote no [${service}] section`);
+    return service;
+  };
+  const service = await pgLogin(DB_NAME);
+  const reuseService = await pgLogin(REUSE_DB_NAME);
   await ok(c, ['db', 'login', MYSQL_DB_NAME, '--db-user', DB_USER, '--db-name', DB_NAME], { home, env });
-  return { env, service, myCnfGroup: readOptionGroup(path.join(home, '.my.cnf'), `client_postern-${MYSQL_DB_NAME}`) };
+  return { env, service, reuseService, myCnfGroup: readOptionGroup(path.join(home, '.my.cnf'), `client_postern-${MYSQL_DB_NAME}`) };
 }
 
 /** One [group] of a MySQL option file: `key=value` lines, and bare `key` flags as undefined. */

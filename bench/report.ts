@@ -2,7 +2,7 @@ import { auditSearchSection, type AuditSearchResult } from './audit-search';
 import type { Machine } from './machine';
 import type { PgbenchResult } from './pgbench';
 import { MYSQL_QUERY, MYSQL_WORKLOADS } from './mysql';
-import { TARGETS, WORKLOADS, type Metric, type TargetId } from './workloads';
+import { MYSQL_TARGETS, TARGETS, WORKLOADS, cpuKey, runsWorkload, type Metric, type TargetId } from './workloads';
 
 export type Outcome = PgbenchResult | { error: string };
 export type Results = Record<string, Partial<Record<TargetId, Outcome>>>;
@@ -39,6 +39,7 @@ const isResult = (o: Outcome | undefined): o is PgbenchResult => o !== undefined
 
 function num(v: number | undefined, unit: Metric['unit']): string {
   if (v === undefined || !Number.isFinite(v)) return 'n/a';
+  if (unit === 'fraction') return v.toFixed(2);
   return unit === 'ms' ? v.toFixed(3) : Math.round(v).toLocaleString('en-US');
 }
 
@@ -49,26 +50,30 @@ function ratio(a: number | undefined, b: number | undefined): string {
 
 const mib = (kib: number | undefined) => (kib === undefined || !Number.isFinite(kib) ? 'n/a' : `${(kib / 1024).toFixed(0)} MiB`);
 
+/** Every target but direct gets a ratio column. */
+const RATIO_TARGETS = TARGETS.filter((t) => t.id !== 'direct');
+
 function resultsTable(r: Report): string[] {
   const lines = [
-    `| workload | ${TARGETS.map((t) => t.title).join(' | ')} | PgBouncer/direct | Postern/direct |`,
-    `|---|${TARGETS.map(() => '--:').join('|')}|--:|--:|`,
+    `| workload | ${TARGETS.map((t) => t.title).join(' | ')} | ${RATIO_TARGETS.map((t) => `${t.short}/direct`).join(' | ')} |`,
+    `|---|${TARGETS.map(() => '--:').join('|')}|${RATIO_TARGETS.map(() => '--:').join('|')}|`,
   ];
   for (const w of WORKLOADS) {
     const byTarget = r.results[w.id] ?? {};
+    const runs = (t: TargetId) => runsWorkload(TARGETS.find((x) => x.id === t)!, w.id);
     for (const m of w.metrics) {
       const v = (t: TargetId) => {
         const o = byTarget[t];
         return isResult(o) ? m.pick(o) : undefined;
       };
       const cell = (t: TargetId) => {
+        if (!runs(t)) return '—';
         const o = byTarget[t];
         if (o === undefined) return 'not run';
         return isResult(o) ? num(m.pick(o), m.unit) : 'failed';
       };
-      lines.push(
-        `| \`${w.args.join(' ')}\` ${m.label} | ${TARGETS.map((t) => cell(t.id)).join(' | ')} | ${ratio(v('pgbouncer'), v('direct'))} | ${ratio(v('postern'), v('direct'))} |`,
-      );
+      const ratios = RATIO_TARGETS.map((t) => (m.noRatio || !runs(t.id) ? '—' : ratio(v(t.id), v('direct'))));
+      lines.push(`| \`${w.args.join(' ')}\` ${m.label} | ${TARGETS.map((t) => cell(t.id)).join(' | ')} | ${ratios.join(' | ')} |`);
     }
   }
   for (const w of MYSQL_WORKLOADS) {
@@ -86,21 +91,28 @@ function resultsTable(r: Report): string[] {
         const x = o(t);
         return isResult(x) ? m.pick(x) : undefined;
       };
+      const inMysql = (t: TargetId) => (MYSQL_TARGETS as readonly TargetId[]).includes(t);
       const cell = (t: TargetId) => {
-        if (t === 'pgbouncer') return '—';
+        if (!inMysql(t)) return '—';
         const x = o(t);
         if (x === undefined) return 'not run';
         return isResult(x) ? num(m.pick(x), m.unit) : 'failed';
       };
-      lines.push(`| MySQL \`${w.label}\` ${m.label} | ${TARGETS.map((t) => cell(t.id)).join(' | ')} | — | ${ratio(v('postern'), v('direct'))} |`);
+      const ratios = RATIO_TARGETS.map((t) => (inMysql(t.id) ? ratio(v(t.id), v('direct')) : '—'));
+      lines.push(`| MySQL \`${w.label}\` ${m.label} | ${TARGETS.map((t) => cell(t.id)).join(' | ')} | ${ratios.join(' | ')} |`);
     }
   }
   return lines;
 }
 
 function processTable(r: Report): string[] {
+  // A target served by processes another target is measured on (Postern with reuse) gets
+  // columns of its own next to the workload's.
   const columns = [
-    ...WORKLOADS.map((w) => ({ id: w.id, title: `CPU µs/tx \`${w.args.join(' ')}\`` })),
+    ...WORKLOADS.flatMap((w) => [
+      { id: w.id, title: `CPU µs/tx \`${w.args.join(' ')}\`` },
+      ...TARGETS.filter((t) => t.cpuColumn && runsWorkload(t, w.id)).map((t) => ({ id: cpuKey(w.id, t.id), title: `CPU µs/tx \`${w.args.join(' ')}\`, ${t.cpuColumn}` })),
+    ]),
     ...MYSQL_WORKLOADS.map((w) => ({ id: w.id, title: `CPU µs/query MySQL \`${w.label}\`` })),
   ];
   const lines = [
@@ -141,9 +153,9 @@ export function renderReport(r: Report): string {
   return [
     `## Postern benchmark, ${m.date.slice(0, 10)}`,
     '',
-    `pgbench -n, ${r.seconds} s per run after a ${r.warmupSeconds} s warm-up; one PostgreSQL for all three; all on one machine over loopback.`,
+    `pgbench -n, ${r.seconds} s per run after a ${r.warmupSeconds} s warm-up; one PostgreSQL for all targets; all on one machine over loopback.`,
     `MySQL rows: mariadb-slap \`${MYSQL_QUERY}\` (a point query on a 1,000-row table), about ${r.seconds} s per run after about ${r.warmupSeconds} s of warm-up, one MariaDB for both; PgBouncer does not speak MySQL.`,
-    'Ratios are target/direct: below 1× is slower for tps and connections/s, above 1× is slower for latency.',
+    "Ratios are target/direct: below 1× is slower for tps and connections/s, above 1× is slower for latency. '—': the target does not take part in that row.",
     '',
     ...resultsTable(r),
     '',

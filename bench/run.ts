@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: pgbench against the same PostgreSQL three ways (direct TLS, PgBouncer,
- * Postern's proxy + agent), and mariadb-slap against one MariaDB two ways (direct TLS,
- * Postern), in one run on this machine, side by side. It measures and reports; it asserts
- * nothing about speed. See bench/README.md.
+ * Postern's proxy + agent; for -C, Postern with reuse_connections as a fourth), and
+ * mariadb-slap against one MariaDB two ways (direct TLS, Postern), in one run on this
+ * machine, side by side. It measures and reports; it asserts nothing about speed. See
+ * bench/README.md.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,17 +12,18 @@ import { fileURLToPath } from 'node:url';
 import { freePort, run, startPostgres } from '@postern/testing';
 import { cleanup, cleanupOnSignals, onCleanup, stopping } from './cleanup';
 import { auditBenchEvents, runAuditSearchBench } from './audit-search';
+import { sessionsStarted } from './backends';
 import { benchConsole, renderConsoleSection } from './console';
 import { writeOwnedFile } from './files';
 import { describeMachine } from './machine';
 import { MYSQL_WORKLOADS, mysqlRun, slapConnectionArgs, startBenchMariadb } from './mysql';
 import { parsePgbench, pgbench } from './pgbench';
 import { startPgBouncer } from './pgbouncer';
-import { DB_NAME, DB_USER, benchClientCert, loginBenchUser, startPosternAgent, startPosternCluster } from './postern';
+import { DB_NAME, DB_USER, REUSE_DB_NAME, benchClientCert, loginBenchUser, startPosternAgent, startPosternCluster } from './postern';
 import { cpuPerTransaction, findPid, sample } from './procstat';
 import { profiling, summariseProfile, toggleProfiler } from './profile';
 import { renderReport, type ProcessRow, type Results } from './report';
-import { TARGETS, WORKLOADS, type TargetId } from './workloads';
+import { MYSQL_TARGETS, TARGETS, WORKLOADS, cpuKey, runsWorkload, type TargetId } from './workloads';
 
 const WARMUP_SECONDS = 3;
 const SCALE = 10;
@@ -129,6 +131,9 @@ async function main(): Promise<void> {
   const user = await loginBenchUser(cluster);
   const postern: Target = { conninfo: `service=${user.service}`, env: user.env };
   await waitUntilUsable(postern);
+  // The same PostgreSQL through the agent's database entry with reuse_connections on.
+  const posternReuse: Target = { conninfo: `service=${user.reuseService}`, env: user.env };
+  await waitUntilUsable(posternReuse);
   // The option group `postern db login benchmysql` wrote, as mariadb-slap options.
   const mysqlPostern = { args: slapConnectionArgs(user.myCnfGroup), env: user.env };
   log(`MySQL through Postern: mariadb-slap ${mysqlPostern.args.join(' ')}`);
@@ -136,25 +141,27 @@ async function main(): Promise<void> {
   log('starting PgBouncer…');
   const bouncer = await startPgBouncer({ port: await freePort(), pgPort: pgServer.port, dbName: DB_NAME, dbUser: DB_USER, dbCaPem, clientCert });
   const pgb: Target = { conninfo: certConninfo(bouncer.port, bouncer.listenerCaFile, certFile, keyFile), env: process.env };
-  const targets: Record<TargetId, Target> = { direct, pgbouncer: pgb, postern };
+  const targets: Record<TargetId, Target> = { direct, pgbouncer: pgb, postern, 'postern-reuse': posternReuse };
 
   if (process.env.BENCH_HOLD === '1') return holdForHand(targets, watchedPids(cluster.c.configFile, agent.configFile));
 
-  // The processes whose memory and CPU we report, and the target whose runs they serve.
-  const watched: { name: string; pid: number | undefined; target: TargetId }[] = [
-    { name: 'PgBouncer', pid: bouncer.pid, target: 'pgbouncer' },
-    { name: 'Postern proxy process (web + proxy)', pid: findPid(cluster.c.configFile), target: 'postern' },
-    { name: 'Postern agent process', pid: findPid(agent.configFile), target: 'postern' },
+  // The processes whose memory and CPU we report, and the targets whose runs they serve.
+  const watched: { name: string; pid: number | undefined; targets: TargetId[] }[] = [
+    { name: 'PgBouncer', pid: bouncer.pid, targets: ['pgbouncer'] },
+    { name: 'Postern proxy process (web + proxy)', pid: findPid(cluster.c.configFile), targets: ['postern', 'postern-reuse'] },
+    { name: 'Postern agent process', pid: findPid(agent.configFile), targets: ['postern', 'postern-reuse'] },
   ];
+  const posternProcesses = watched.filter((x) => x.targets.includes('postern'));
   const rows: ProcessRow[] = watched.map((w) => ({ name: w.name, idleKiB: w.pid ? sample(w.pid)?.rssKiB : undefined, peakKiB: undefined, cpuPerTx: {} }));
 
   const results: Results = {};
-  const total = WORKLOADS.filter((x) => wanted(x.id)).length * TARGETS.length;
+  const runs = (id: string) => TARGETS.filter((t) => runsWorkload(t, id));
+  const total = WORKLOADS.filter((x) => wanted(x.id)).reduce((sum, w) => sum + runs(w.id).length, 0);
   let n = 0;
   let profilerOn = false;
   for (const w of WORKLOADS.filter((x) => wanted(x.id))) {
     results[w.id] = {};
-    for (const t of TARGETS) {
+    for (const t of runs(w.id)) {
       if (stopping()) throw new Error('interrupted');
       n++;
       const target = targets[t.id];
@@ -165,11 +172,13 @@ async function main(): Promise<void> {
         log(`[${n}/${total}] ${t.title}, ${w.args.join(' ')}: warm-up failed, skipped`);
         continue;
       }
-      if (t.id === 'postern' && !profilerOn) {
-        for (const p of watched.filter((x) => x.target === 'postern')) toggleProfiler(p.pid);
+      if (posternProcesses.some((x) => x.targets.includes(t.id)) && !profilerOn) {
+        for (const p of posternProcesses) toggleProfiler(p.pid);
         profilerOn = true;
       }
-      const mine = watched.map((x) => (x.target === t.id && x.pid ? sample(x.pid) : undefined));
+      // Both Postern databases are the one PostgreSQL database DB_NAME: its count is theirs.
+      const sessionsBefore = w.countBackends ? await sessionsStarted(pgServer.superuserUrl, DB_NAME) : undefined;
+      const mine = watched.map((x) => (x.targets.includes(t.id) && x.pid ? sample(x.pid) : undefined));
       const r = await pgbench({ ...base, args: ['-n', '-T', String(seconds), ...w.args] });
       if (r.code !== 0) {
         results[w.id]![t.id] = { error: r.stderr || r.stdout };
@@ -177,30 +186,33 @@ async function main(): Promise<void> {
         continue;
       }
       const parsed = parsePgbench(r.stdout);
-      results[w.id]![t.id] = parsed;
       watched.forEach((x, i) => {
         const before = mine[i];
         const after = before ? sample(before.pid) : undefined;
-        if (before && after && parsed.transactions > 0) rows[i]!.cpuPerTx[w.id] = cpuPerTransaction(before, after, parsed.transactions);
+        if (before && after && parsed.transactions > 0) rows[i]!.cpuPerTx[cpuKey(w.id, t.id)] = cpuPerTransaction(before, after, parsed.transactions);
       });
+      const sessionsAfter = sessionsBefore === undefined ? undefined : await sessionsStarted(pgServer.superuserUrl, DB_NAME);
+      if (sessionsBefore !== undefined && sessionsAfter !== undefined) parsed.backendsStarted = sessionsAfter - sessionsBefore;
+      results[w.id]![t.id] = parsed;
       const lat = parsed.latencyMs === undefined ? '' : `, latency ${parsed.latencyMs} ms`;
-      log(`[${n}/${total}] ${t.title}, ${w.args.join(' ')}: ${Math.round(parsed.tps)} tps${lat}`);
+      const backends = parsed.backendsStarted === undefined ? '' : `, ${parsed.backendsStarted} PostgreSQL backends started`;
+      log(`[${n}/${total}] ${t.title}, ${w.args.join(' ')}: ${Math.round(parsed.tps)} tps${lat}${backends}`);
     }
   }
 
   const mysqlResults: Results = {};
   const mysqlTargets = { direct: mysqlDirect, postern: mysqlPostern } as const;
-  const mysqlTotal = MYSQL_WORKLOADS.filter((x) => wanted(x.id)).length * 2;
+  const mysqlTotal = MYSQL_WORKLOADS.filter((x) => wanted(x.id)).length * MYSQL_TARGETS.length;
   let k = 0;
   for (const w of MYSQL_WORKLOADS.filter((x) => wanted(x.id))) {
     mysqlResults[w.id] = {};
-    for (const id of ['direct', 'postern'] as const) {
+    for (const id of MYSQL_TARGETS) {
       if (stopping()) throw new Error('interrupted');
       k++;
       const t = mysqlTargets[id];
       let mine: ReturnType<typeof sample>[] = [];
       const r = await mysqlRun(t.args, t.env, w, seconds, WARMUP_SECONDS, () => {
-        mine = watched.map((x) => (x.target === id && x.pid ? sample(x.pid) : undefined));
+        mine = watched.map((x) => (x.targets.includes(id) && x.pid ? sample(x.pid) : undefined));
       });
       mysqlResults[w.id]![id] = r;
       const title = TARGETS.find((x) => x.id === id)!.title;
@@ -211,12 +223,12 @@ async function main(): Promise<void> {
       watched.forEach((_, i) => {
         const before = mine[i];
         const after = before ? sample(before.pid) : undefined;
-        if (before && after && r.transactions > 0) rows[i]!.cpuPerTx[w.id] = cpuPerTransaction(before, after, r.transactions);
+        if (before && after && r.transactions > 0) rows[i]!.cpuPerTx[cpuKey(w.id, id)] = cpuPerTransaction(before, after, r.transactions);
       });
       log(`[MySQL ${k}/${mysqlTotal}] ${title}, ${w.label}: ${Math.round(r.tps)} queries/s, latency ${r.latencyMs?.toFixed(3)} ms`);
     }
   }
-  if (profilerOn) for (const p of watched.filter((x) => x.target === 'postern')) toggleProfiler(p.pid);
+  if (profilerOn) for (const p of posternProcesses) toggleProfiler(p.pid);
   watched.forEach((w, i) => (rows[i]!.peakKiB = w.pid ? sample(w.pid)?.peakKiB : undefined));
   // The browser console's section (bench/console.ts), after the peaks above were read.
   const consoleSection = !wanted('console') ? '' : renderConsoleSection(
@@ -233,10 +245,16 @@ async function main(): Promise<void> {
   const notes = [
     'Postern: psql-style client → proxy (TLS, client certificate from `postern db login`) → reverse tunnel → agent → PostgreSQL (TLS, DB Client CA certificate); every query is audited.',
     'PgBouncer: session mode, TLS and certificate auth towards the client, TLS with a client certificate towards PostgreSQL. With -C it hands each new client a pooled server connection, so it skips the PostgreSQL connection set-up that direct and Postern pay.',
+    `Postern, connections reused: the same proxy and agent processes, through a second agent database entry (\`${REUSE_DB_NAME}\`, the same PostgreSQL database) with \`reuse_connections: true\` (off by default). The agent keeps a cleanly left session's PostgreSQL connection, resets it with DISCARD ALL and hands it to the next session with the same db user, database and startup settings, as PgBouncer's session mode does; so, like PgBouncer, it skips the backend start and TLS handshake towards PostgreSQL that direct and Postern pay. The client side is as for Postern: TLS and the certificate check at the proxy on every connection. Run for -C only: the other workloads keep their connections for the whole run.`,
+    'PostgreSQL backends started per connection: the change in pg_stat_database.sessions over the measured run, over its connections; about 1 for a target that makes PostgreSQL start a backend per connection, about 0 for one that pools.',
     'CPU µs/tx: user+system CPU of that process during its own measured run, over the transactions done; in brackets, its main thread (event loop) alone, the rest being its other threads. The Postern proxy process also runs the web app, which stores the audit events in the embedded store\'s worker thread.',
     'MySQL: mariadb-slap (one connection per client, its connect time inside the timed run) → direct: MariaDB over TLS with the same DB Client CA certificate, user REQUIRE SUBJECT; Postern: the ~/.my.cnf group `postern db login` wrote → proxy MySQL port → reverse tunnel → the same agent process → MariaDB (TLS, DB Client CA certificate); every query is audited.',
     `All processes share ${machine.cpus} CPUs with pgbench and PostgreSQL, so CPU spent by a proxy is CPU PostgreSQL does not get.`,
   ];
+  const reused = results.connect?.['postern-reuse'];
+  if (reused && !('error' in reused) && reused.backendsStarted !== undefined && reused.backendsStarted > reused.transactions / 2) {
+    notes.push('Postern, connections reused: PostgreSQL started a backend for most connections, so the agent did not reuse them; this build seems to accept reuse_connections without acting on it, and that column is plain Postern.');
+  }
   if (profiling()) notes.push('BENCH_CPU_PROF was set: the Postern processes ran under the V8 profiler, so their numbers are lower than usual.');
   const report = renderReport({ machine, seconds, warmupSeconds: WARMUP_SECONDS, results, mysqlResults, mariadb: `MariaDB ${mariadb.version}`, processes: rows, wallSeconds: (Date.now() - started) / 1000, load: { start: loadAtStart, end: os.loadavg()[0]! }, notes, auditSearch });
 
@@ -244,7 +262,7 @@ async function main(): Promise<void> {
   writeFileSync(RESULTS_FILE, `${report}\n${consoleSection}`);
   console.log(`\n${report}\n${consoleSection}`);
   if (profiling()) {
-    for (const p of watched.filter((x) => x.target === 'postern' && x.pid !== undefined)) {
+    for (const p of posternProcesses.filter((x) => x.pid !== undefined)) {
       // The profile is written asynchronously after the second signal.
       await new Promise((r) => setTimeout(r, 1000));
       console.log([`CPU profile, ${p.name}:`, ...summariseProfile(p.pid!)].join('\n'));

@@ -107,7 +107,8 @@ export class PostgresSession extends RelaySession<SessionFailure, SessionOptions
     } catch (err) {
       return this.refuse(this.toFailure(err));
     }
-    const backendKeyData = this.publishBackendKey(connection.pid, connection.key);
+    // Always a key of this session's own: takeOver runs only with a pool.
+    const backendKeyData = this.publishBackendKey(connection.pid, connection.key)!;
     this.client.write(Buffer.concat([connection.greeting, backendKeyData, serialize.readyForQuery('I')]));
     return Buffer.alloc(0);
   }
@@ -138,7 +139,8 @@ export class PostgresSession extends RelaySession<SessionFailure, SessionOptions
         return [chunk];
       },
       observeServer: (chunk) => tracker.push(chunk),
-      clientDone: () => terminateWithheld,
+      // Only a pooled session withholds the goodbye; the others pay nothing per chunk for it.
+      ...(pooled ? { clientDone: () => terminateWithheld } : {}),
     });
 
     this.ended(outcome);
@@ -203,7 +205,7 @@ export class PostgresSession extends RelaySession<SessionFailure, SessionOptions
    * BackendKeyData for the client when it differs from the server's (a pooled connection:
    * a secret key of this session's own), undefined when the server's goes through.
    */
-  private publishBackendKey(pid: number, key: number): Buffer {
+  private publishBackendKey(pid: number, key: number): Buffer | undefined {
     const client = this.opts.pool ? { pid, key: randomBytes(4).readUInt32BE(0) } : { pid, key };
     if (this.opts.onBackendKey) {
       try {
@@ -213,7 +215,7 @@ export class PostgresSession extends RelaySession<SessionFailure, SessionOptions
         this.ctx.log.warn({ err: describeError(err) }, 'onBackendKey failed; cancel requests for this session will not be routed');
       }
     }
-    return serialize.backendKeyData(client.pid, client.key);
+    return this.opts.pool ? serialize.backendKeyData(client.pid, client.key) : undefined;
   }
 }
 

@@ -90,6 +90,9 @@ async function installSystemTables(rootDir: string, dataDir: string): Promise<vo
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       '--skip-name-resolve',
+      // Passed on to the bootstrap server: its temporary tables stay in this test's own
+      // directory, out of reach of whatever else cleans or shares /tmp (a CI run lost one).
+      `--tmpdir=${rootDir}`,
       // The files then belong to whoever runs the tests, root included; the server runs as the same user.
       `--user=${runningAsRoot() ? 'root' : currentUser()}`,
     ],

@@ -1,6 +1,13 @@
 import type { Duplex } from 'node:stream';
 
 /**
+ * How long a tunnel stream whose client has said goodbye may take to end from the agent's
+ * side before it is reset after all. The agent ends it as soon as its database closes,
+ * which is at once after a Terminate or COM_QUIT; this only bounds a stuck one.
+ */
+export const GOODBYE_GRACE_MS = 5_000;
+
+/**
  * Copies bytes both ways between a database client and its tunnel stream until both
  * directions are done. An end is passed on as an end (half-close); an error, or a side
  * that closes without ending, destroys both. Resolves once both directions are over.
@@ -9,6 +16,13 @@ import type { Duplex } from 'node:stream';
  * write, with pipe-style backpressure (the source pauses while its destination's buffer
  * is full). `observeUpstream` sees the server's chunks as they pass, until it returns
  * false, so a watcher that is only needed at startup costs nothing afterwards.
+ *
+ * The tunnel stream is reset only when there is something to cancel. A client that says
+ * goodbye and closes its socket before the agent's end arrives (psql, pgbench -C: every
+ * client that sends Terminate and closes) leaves its stream to be drained until the agent
+ * ends it. The agent's HTTP/2 server counts resets it receives and ends the whole tunnel,
+ * every session in it, past 1,000 plus 33 a second (nghttp2's rapid-reset defence), so a
+ * reset per finished connection brought the tunnel down after a few thousand.
  */
 export function splice(client: Duplex, upstream: Duplex, observeUpstream?: (chunk: Buffer) => boolean): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -18,14 +32,25 @@ export function splice(client: Duplex, upstream: Duplex, observeUpstream?: (chun
     };
     const abort = (): void => {
       client.destroy();
-      upstream.destroy();
+      // The agent has said all it will: ending our side finishes the stream without a reset.
+      if (upstream.readableEnded) endOnce(upstream);
+      else upstream.destroy();
     };
-    pump(client, upstream, undefined, over, abort);
-    pump(upstream, client, observeUpstream, over, abort);
+    pump(client, upstream, { over, abort, goodbyeSaid: () => false });
+    pump(upstream, client, { over, abort, goodbyeSaid: () => client.readableEnded, observe: observeUpstream });
   });
 }
 
-function pump(source: Duplex, destination: Duplex, observe: ((chunk: Buffer) => boolean) | undefined, over: () => void, abort: () => void): void {
+interface PumpHooks {
+  over(): void;
+  abort(): void;
+  /** True when the destination's own end was already passed on: its going away is a goodbye, not a failure. */
+  goodbyeSaid(): boolean;
+  observe?: (chunk: Buffer) => boolean;
+}
+
+function pump(source: Duplex, destination: Duplex, hooks: PumpHooks): void {
+  const { observe } = hooks;
   let done = false;
   let watching = observe !== undefined;
   const finish = (failed: boolean): void => {
@@ -33,8 +58,8 @@ function pump(source: Duplex, destination: Duplex, observe: ((chunk: Buffer) => 
     done = true;
     source.off('data', onData);
     destination.off('drain', onDrain);
-    if (failed) abort();
-    over();
+    if (failed) hooks.abort();
+    hooks.over();
   };
   const onData = (chunk: Buffer): void => {
     if (watching) watching = observe!(chunk);
@@ -56,7 +81,10 @@ function pump(source: Duplex, destination: Duplex, observe: ((chunk: Buffer) => 
   source.on('error', () => finish(true));
   // A destination that goes away while we still have bytes for it: nobody will read them.
   destination.once('close', () => {
-    if (!source.readableEnded) finish(true);
+    if (source.readableEnded || done) return;
+    if (!hooks.goodbyeSaid()) return finish(true);
+    finish(false);
+    drainUntilEnd(source);
   });
   destination.on('error', () => finish(true));
   if (source.readableEnded) {
@@ -67,6 +95,16 @@ function pump(source: Duplex, destination: Duplex, observe: ((chunk: Buffer) => 
   } else {
     source.resume();
   }
+}
+
+/** Reads and drops what is left until the stream ends; resets it if that takes longer than the grace. */
+function drainUntilEnd(stream: Duplex): void {
+  const cut = setTimeout(() => stream.destroy(), GOODBYE_GRACE_MS);
+  cut.unref();
+  stream.on('data', () => {});
+  stream.once('close', () => clearTimeout(cut));
+  stream.once('end', () => clearTimeout(cut));
+  stream.resume();
 }
 
 /**

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { splice } from '../src/splice';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { GOODBYE_GRACE_MS, splice } from '../src/splice';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -94,6 +94,83 @@ describe('splice', () => {
     upstream.push(null);
     await done;
     expect(late).toEqual([false]);
+  });
+
+  /**
+   * A stand-in for a tunnel stream that records whether it was destroyed: destroying an
+   * HTTP/2 stream that is not closed yet resets it. Like Http2Stream it does not destroy
+   * itself once both sides have ended.
+   */
+  function tunnelStream(): { stream: Duplex; written: Buffer[]; destroyed: () => boolean } {
+    const written: Buffer[] = [];
+    let destroyedByUs = false;
+    const stream = new Duplex({
+      autoDestroy: false,
+      read() {},
+      write: (c: Buffer, _e, cb) => (written.push(c), cb()),
+      destroy: (err, cb) => ((destroyedByUs = true), cb(err)),
+    });
+    return { stream, written, destroyed: () => destroyedByUs };
+  }
+
+  /** psql's way out: Terminate, then close; the client socket closes before the agent answers. */
+  async function clientSaysGoodbyeFirst(): Promise<{ client: net.Socket; up: ReturnType<typeof tunnelStream> }> {
+    const [user, client] = await socketPair();
+    client.allowHalfOpen = false;
+    const up = tunnelStream();
+    const done = splice(client, up.stream);
+    user.end('X');
+    await done;
+    return { client, up };
+  }
+
+  it('drains, not resets, the tunnel stream of a client that said goodbye and closed first', async () => {
+    const { client, up } = await clientSaysGoodbyeFirst();
+    expect(client.destroyed).toBe(true);
+    expect(up.stream.writableEnded).toBe(true);
+    expect(Buffer.concat(up.written).toString()).toBe('X');
+    expect(up.destroyed()).toBe(false);
+    // What the agent still sends is read and dropped, and its end finishes the stream.
+    up.stream.push(Buffer.alloc(1024 * 1024));
+    up.stream.push(null);
+    await new Promise((r) => up.stream.once('end', r));
+    expect(up.destroyed()).toBe(false);
+  });
+
+  it('resets a drained stream whose agent does not end it within the grace', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { up } = await clientSaysGoodbyeFirst();
+      vi.advanceTimersByTime(GOODBYE_GRACE_MS - 1);
+      expect(up.destroyed()).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(up.destroyed()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('ends, not resets, the tunnel stream when the client vanishes after the agent ended', async () => {
+    const [user, client] = await socketPair();
+    const up = tunnelStream();
+    const done = splice(client, up.stream);
+    up.stream.push(null);
+    await new Promise((r) => user.once('end', r));
+    user.resetAndDestroy();
+    await done;
+    expect(up.stream.writableEnded).toBe(true);
+    expect(up.destroyed()).toBe(false);
+  });
+
+  it('resets the tunnel stream when the client vanishes while the agent is still sending', async () => {
+    const [user, client] = await socketPair();
+    const up = tunnelStream();
+    const done = splice(client, up.stream);
+    up.stream.push('row');
+    await new Promise((r) => user.once('data', r));
+    user.resetAndDestroy();
+    await done;
+    expect(up.destroyed()).toBe(true);
   });
 
   it('pauses a fast source while its destination cannot keep up', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createCsr, generateKeyPair } from '@postern/pki';
-import { freePort } from '@postern/testing';
+import { freePort, startPostgres } from '@postern/testing';
 import { completeSignup } from '../packages/cli/test/helpers/api';
 import { joinAgent, newJoinToken } from '../packages/cli/test/helpers/agent';
 import { startCluster, startPosternProcess, type Cluster, type PosternProcess } from '../packages/cli/test/helpers/cluster';
@@ -35,6 +35,8 @@ export interface PosternCluster {
   mysqlPort: number;
   /** PEM files from `postern admin db sign`: server.crt, server.key, server.cas (DB Client CA). */
   serverFiles: { crt: string; key: string; cas: string };
+  /** BENCH_STORE=postgres: the store PostgreSQL's postmaster. */
+  storePid?: number;
 }
 
 async function ok(c: Cluster, args: string[], opts: { input?: string; home?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
@@ -43,11 +45,37 @@ async function ok(c: Cluster, args: string[], opts: { input?: string; home?: str
   return r.stdout;
 }
 
+export type BenchStore = 'pglite' | 'postgres';
+
+/**
+ * BENCH_STORE: where the Auth Service keeps its data, the audit events included. `pglite`
+ * (the default) is the embedded store `postern start` uses without `store.url`, in a worker
+ * thread of the proxy's process; `postgres` is `store.url` to a PostgreSQL of its own, as a
+ * production cluster runs, started here on the same machine (so its CPU is shared too).
+ */
+export function benchStore(): BenchStore {
+  const raw = process.env.BENCH_STORE?.trim() || 'pglite';
+  if (raw !== 'pglite' && raw !== 'postgres') throw new Error(`BENCH_STORE: "${raw}" is neither pglite nor postgres`);
+  return raw;
+}
+
+/** The config's store section for BENCH_STORE (nothing for PGlite), and the store server's postmaster pid. */
+async function storeConfig(store: BenchStore): Promise<{ section: { store?: { url: string } }; pid?: number }> {
+  if (store === 'pglite') return { section: {} };
+  const pg = await startPostgres();
+  onCleanup('store PostgreSQL', () => pg.stop());
+  await pg.query('create database postern_store');
+  const pid = Number(readFileSync(path.join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  return { section: { store: { url: pg.superuserUrl.replace(/\/postgres$/, '/postern_store') } }, pid };
+}
+
 /** First, because PostgreSQL needs its server certificate and the DB Client CA from it. */
-export async function startPosternCluster(proxyPort: number): Promise<PosternCluster> {
+export async function startPosternCluster(proxyPort: number, store: BenchStore = 'pglite'): Promise<PosternCluster> {
   const mysqlPort = await freePort();
+  const storeServer = await storeConfig(store);
   const c = await withProfiler(() =>
     startCluster({
+      ...storeServer.section,
       auth: { second_factor: 'off' },
       proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${mysqlPort}`, public_addr: `localhost:${proxyPort}` },
     }),
@@ -55,7 +83,7 @@ export async function startPosternCluster(proxyPort: number): Promise<PosternClu
   onCleanup('postern cluster', () => c.stop());
   const out = path.join(c.root, 'server');
   await ok(c, ['admin', 'db', 'sign', '--host', '127.0.0.1,localhost', '--out', out, '--config', c.configFile]);
-  return { c, proxyPort, mysqlPort, serverFiles: { crt: `${out}.crt`, key: `${out}.key`, cas: `${out}.cas` } };
+  return { c, proxyPort, mysqlPort, serverFiles: { crt: `${out}.crt`, key: `${out}.key`, cas: `${out}.cas` }, storePid: storeServer.pid };
 }
 
 /**

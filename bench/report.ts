@@ -122,7 +122,8 @@ function processTable(r: Report): string[] {
   for (const p of r.processes) {
     const cpu = columns.map((w) => {
       const v = p.cpuPerTx[w.id];
-      return v === undefined || !Number.isFinite(v.total) ? 'n/a' : `${v.total.toFixed(0)} (main ${v.main.toFixed(0)})`;
+      if (v === undefined || !Number.isFinite(v.total)) return 'n/a';
+      return Number.isFinite(v.main) ? `${v.total.toFixed(0)} (main ${v.main.toFixed(0)})` : v.total.toFixed(0);
     });
     lines.push(`| ${p.name} | ${mib(p.idleKiB)} | ${mib(p.peakKiB)} | ${cpu.join(' | ')} |`);
   }

@@ -19,8 +19,8 @@ import { describeMachine } from './machine';
 import { MYSQL_WORKLOADS, mysqlRun, slapConnectionArgs, startBenchMariadb } from './mysql';
 import { parsePgbench, pgbench } from './pgbench';
 import { startPgBouncer } from './pgbouncer';
-import { DB_NAME, DB_USER, REUSE_DB_NAME, benchClientCert, loginBenchUser, startPosternAgent, startPosternCluster } from './postern';
-import { cpuPerTransaction, findPid, sample } from './procstat';
+import { DB_NAME, DB_USER, REUSE_DB_NAME, benchClientCert, benchStore, loginBenchUser, startPosternAgent, startPosternCluster } from './postern';
+import { cpuPerTransaction, findPid, sample, sampleTree } from './procstat';
 import { profiling, summariseProfile, toggleProfiler } from './profile';
 import { renderReport, type ProcessRow, type Results } from './report';
 import { MYSQL_TARGETS, TARGETS, WORKLOADS, cpuKey, runsWorkload, type TargetId } from './workloads';
@@ -87,12 +87,13 @@ async function main(): Promise<void> {
   const seconds = benchSeconds();
   const wanted = benchOnly();
   const machine = describeMachine();
+  const store = benchStore();
   const loadAtStart = os.loadavg()[0]!;
   if (loadAtStart > machine.cpus / 2) log(`the machine is busy (load average ${loadAtStart.toFixed(2)} on ${machine.cpus} CPUs); the numbers will show it`);
 
   // Postern first: PostgreSQL needs its server certificate and its DB Client CA.
-  log('starting the Postern cluster (web + proxy)…');
-  const cluster = await startPosternCluster(await freePort());
+  log(`starting the Postern cluster (web + proxy; store: ${store === 'pglite' ? 'embedded PGlite' : 'a PostgreSQL of its own'})…`);
+  const cluster = await startPosternCluster(await freePort(), store);
   const read = (file: string) => readFileSync(file, 'utf8');
   const dbCaPem = read(cluster.serverFiles.cas);
 
@@ -146,13 +147,16 @@ async function main(): Promise<void> {
   if (process.env.BENCH_HOLD === '1') return holdForHand(targets, watchedPids(cluster.c.configFile, agent.configFile));
 
   // The processes whose memory and CPU we report, and the targets whose runs they serve.
-  const watched: { name: string; pid: number | undefined; targets: TargetId[] }[] = [
+  // A tree is a server with child processes (the store's PostgreSQL): CPU of all of them, not profiled.
+  const watched: { name: string; pid: number | undefined; targets: TargetId[]; tree?: true }[] = [
     { name: 'PgBouncer', pid: bouncer.pid, targets: ['pgbouncer'] },
     { name: 'Postern proxy process (web + proxy)', pid: findPid(cluster.c.configFile), targets: ['postern', 'postern-reuse'] },
     { name: 'Postern agent process', pid: findPid(agent.configFile), targets: ['postern', 'postern-reuse'] },
+    ...(cluster.storePid ? [{ name: "Postern's store PostgreSQL (all its processes)", pid: cluster.storePid, targets: ['postern', 'postern-reuse'] as TargetId[], tree: true as const }] : []),
   ];
-  const posternProcesses = watched.filter((x) => x.targets.includes('postern'));
-  const rows: ProcessRow[] = watched.map((w) => ({ name: w.name, idleKiB: w.pid ? sample(w.pid)?.rssKiB : undefined, peakKiB: undefined, cpuPerTx: {} }));
+  const sampleOf = (w: (typeof watched)[number]) => (w.pid === undefined ? undefined : w.tree ? sampleTree(w.pid) : sample(w.pid));
+  const posternProcesses = watched.filter((x) => x.targets.includes('postern') && !x.tree);
+  const rows: ProcessRow[] = watched.map((w) => ({ name: w.name, idleKiB: sampleOf(w)?.rssKiB, peakKiB: undefined, cpuPerTx: {} }));
 
   const results: Results = {};
   const runs = (id: string) => TARGETS.filter((t) => runsWorkload(t, id));
@@ -178,7 +182,7 @@ async function main(): Promise<void> {
       }
       // Both Postern databases are the one PostgreSQL database DB_NAME: its count is theirs.
       const sessionsBefore = w.countBackends ? await sessionsStarted(pgServer.superuserUrl, DB_NAME) : undefined;
-      const mine = watched.map((x) => (x.targets.includes(t.id) && x.pid ? sample(x.pid) : undefined));
+      const mine = watched.map((x) => (x.targets.includes(t.id) ? sampleOf(x) : undefined));
       const r = await pgbench({ ...base, args: ['-n', '-T', String(seconds), ...w.args] });
       if (r.code !== 0) {
         results[w.id]![t.id] = { error: r.stderr || r.stdout };
@@ -188,7 +192,7 @@ async function main(): Promise<void> {
       const parsed = parsePgbench(r.stdout);
       watched.forEach((x, i) => {
         const before = mine[i];
-        const after = before ? sample(before.pid) : undefined;
+        const after = before ? sampleOf(x) : undefined;
         if (before && after && parsed.transactions > 0) rows[i]!.cpuPerTx[cpuKey(w.id, t.id)] = cpuPerTransaction(before, after, parsed.transactions);
       });
       const sessionsAfter = sessionsBefore === undefined ? undefined : await sessionsStarted(pgServer.superuserUrl, DB_NAME);
@@ -212,7 +216,7 @@ async function main(): Promise<void> {
       const t = mysqlTargets[id];
       let mine: ReturnType<typeof sample>[] = [];
       const r = await mysqlRun(t.args, t.env, w, seconds, WARMUP_SECONDS, () => {
-        mine = watched.map((x) => (x.targets.includes(id) && x.pid ? sample(x.pid) : undefined));
+        mine = watched.map((x) => (x.targets.includes(id) ? sampleOf(x) : undefined));
       });
       mysqlResults[w.id]![id] = r;
       const title = TARGETS.find((x) => x.id === id)!.title;
@@ -220,16 +224,16 @@ async function main(): Promise<void> {
         log(`[MySQL ${k}/${mysqlTotal}] ${title}, ${w.label}: failed: ${r.error.trim().split('\n')[0]}`);
         continue;
       }
-      watched.forEach((_, i) => {
+      watched.forEach((x, i) => {
         const before = mine[i];
-        const after = before ? sample(before.pid) : undefined;
+        const after = before ? sampleOf(x) : undefined;
         if (before && after && r.transactions > 0) rows[i]!.cpuPerTx[cpuKey(w.id, id)] = cpuPerTransaction(before, after, r.transactions);
       });
       log(`[MySQL ${k}/${mysqlTotal}] ${title}, ${w.label}: ${Math.round(r.tps)} queries/s, latency ${r.latencyMs?.toFixed(3)} ms`);
     }
   }
   if (profilerOn) for (const p of posternProcesses) toggleProfiler(p.pid);
-  watched.forEach((w, i) => (rows[i]!.peakKiB = w.pid ? sample(w.pid)?.peakKiB : undefined));
+  watched.forEach((w, i) => (rows[i]!.peakKiB = sampleOf(w)?.peakKiB));
   // The browser console's section (bench/console.ts), after the peaks above were read.
   const consoleSection = !wanted('console') ? '' : renderConsoleSection(
     await benchConsole(
@@ -247,7 +251,10 @@ async function main(): Promise<void> {
     'PgBouncer: session mode, TLS and certificate auth towards the client, TLS with a client certificate towards PostgreSQL. With -C it hands each new client a pooled server connection, so it skips the PostgreSQL connection set-up that direct and Postern pay.',
     `Postern, connections reused: the same proxy and agent processes, through a second agent database entry (\`${REUSE_DB_NAME}\`, the same PostgreSQL database) with \`reuse_connections: true\` (off by default). The agent keeps a cleanly left session's PostgreSQL connection, resets it with DISCARD ALL and hands it to the next session with the same db user, database and startup settings, as PgBouncer's session mode does; so, like PgBouncer, it skips the backend start and TLS handshake towards PostgreSQL that direct and Postern pay. The client side is as for Postern: TLS and the certificate check at the proxy on every connection. Run for -C only: the other workloads keep their connections for the whole run.`,
     'PostgreSQL backends started per connection: the change in pg_stat_database.sessions over the measured run, over its connections; about 1 for a target that makes PostgreSQL start a backend per connection, about 0 for one that pools.',
-    'CPU µs/tx: user+system CPU of that process during its own measured run, over the transactions done; in brackets, its main thread (event loop) alone, the rest being its other threads. The Postern proxy process also runs the web app, which stores the audit events in the embedded store\'s worker thread.',
+    'CPU µs/tx: user+system CPU of that process during its own measured run, over the transactions done; in brackets, its main thread (event loop) alone, the rest being its other threads. The Postern proxy process also runs the web app, which stores the audit events ' +
+      (store === 'pglite'
+        ? "in the embedded store's worker thread (PGlite; BENCH_STORE=postgres runs the production setup instead)."
+        : 'in a PostgreSQL of its own (BENCH_STORE=postgres, store.url: the production setup), a separate server on the same machine with a row of its own (all its processes: postmaster and backends); fsync and synchronous_commit are off there, as in the tests.'),
     'MySQL: mariadb-slap (one connection per client, its connect time inside the timed run) → direct: MariaDB over TLS with the same DB Client CA certificate, user REQUIRE SUBJECT; Postern: the ~/.my.cnf group `postern db login` wrote → proxy MySQL port → reverse tunnel → the same agent process → MariaDB (TLS, DB Client CA certificate); every query is audited.',
     `All processes share ${machine.cpus} CPUs with pgbench and PostgreSQL, so CPU spent by a proxy is CPU PostgreSQL does not get.`,
   ];

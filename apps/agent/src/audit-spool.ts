@@ -125,6 +125,11 @@ export class AuditSpool {
     return this.queue.length;
   }
 
+  /** Bytes on disk not yet delivered; past maxBytes the sink refuses. */
+  get pendingBytes(): number {
+    return this.bytes;
+  }
+
   private async drainLoop(): Promise<void> {
     let lastStart = 0;
     while (!this.closed) {

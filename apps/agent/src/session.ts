@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { AuditError, type AuditBatcher } from '@postern/audit';
 import { SessionError, type AuditEventDraft, type DatabaseTarget, type Engine, type SessionContext } from '@postern/engine';
 import type { Logger } from '@postern/log';
+import { agentMetrics } from '@postern/metrics';
 import { PkiError, VerifiedCertificates, verifyUserCertificate } from '@postern/pki';
 import type { AccessChecker } from './access';
 import type { DbCredentialCache } from './db-credentials';
@@ -37,9 +38,22 @@ function verifiedFor(trusted: string[]): VerifiedCertificates {
 
 /** One client connection carried here by the proxy: check the identity again, then the engine. */
 export async function runSession(stream: Duplex, db: DatabaseTarget, engine: Engine, meta: DialMeta, deps: SessionDeps): Promise<void> {
-  const opened = sessionContext(db, meta, deps, 'native');
-  if ('refused' in opened) return void deps.refuse(db.protocol, stream, opened.refused, meta.startup);
-  await engine.handleConnection(stream, meta.startup ?? {}, opened.ctx);
+  await servedSession(db, async () => {
+    const opened = sessionContext(db, meta, deps, 'native');
+    if ('refused' in opened) return void deps.refuse(db.protocol, stream, opened.refused, meta.startup);
+    await engine.handleConnection(stream, meta.startup ?? {}, opened.ctx);
+  });
+}
+
+/** Runs one client connection's whole life, counted in postern_agent_active_sessions. */
+export async function servedSession(db: DatabaseTarget, serve: () => Promise<void>): Promise<void> {
+  const labels = { database: db.name, protocol: db.protocol };
+  agentMetrics.activeSessions.inc(labels);
+  try {
+    await serve();
+  } finally {
+    agentMetrics.activeSessions.dec(labels);
+  }
 }
 
 /**
@@ -65,6 +79,7 @@ export function sessionContext(
       }),
     );
   } catch (err) {
+    agentMetrics.refusedSessions.inc({ database: db.name, reason: 'certificate' });
     return { refused: err instanceof PkiError ? err.message : 'the client certificate could not be checked' };
   }
   const route = identity.route!;
@@ -98,7 +113,12 @@ export function sessionContext(
     database: db,
     clientAddr: meta.client_addr ?? '',
     accessThrough,
-    authorize: () => deps.access.check({ ...identity, route }, db),
+    authorize: async () => {
+      const decision = await deps.access.check({ ...identity, route }, db);
+      if (decision.allowed) agentMetrics.sessions.inc({ database: db.name, protocol: db.protocol, access_through: accessThrough });
+      else agentMetrics.refusedSessions.inc({ database: db.name, reason: 'roles' });
+      return decision;
+    },
     dbCredentials: () => deps.credentials.get(route.username),
     audit,
     log: deps.log.child({ sid: sessionId, db: db.name }),

@@ -4,6 +4,7 @@ import { AuditBatcher } from '@postern/audit';
 import type { LoadedConfig } from '@postern/config';
 import type { Engine } from '@postern/engine';
 import { createLogger } from '@postern/log';
+import { agentMetrics, reportAgent } from '@postern/metrics';
 import { decodeStartup, ErrorCode as MysqlErrorCode, MysqlEngine, probeServerVersion, sendError as sendMysqlError } from '@postern/mysql';
 import { PostgresEngine, sendCancelRequest, sendError } from '@postern/postgres';
 import { isRevokedAgentReason, startTunnelAgent, type DialRequest, type TunnelAgent } from '@postern/tunnel';
@@ -76,21 +77,19 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
   // Live sessions by the backend key their client was given: a cancel is forwarded only
   // for one of them, with the real backend's key (they differ on reused connections).
   const liveBackends = new Map<string, { pid: number; key: number }>();
+  const postgres = new PostgresEngine({
+    onBackendKey: (k) => {
+      const id = `${k.client.pid >>> 0}:${k.client.key >>> 0}`;
+      const backend = { pid: k.pid, key: k.key };
+      liveBackends.set(id, backend);
+      return () => {
+        if (liveBackends.get(id) === backend) liveBackends.delete(id);
+      };
+    },
+  });
   const engines = new Map<string, Engine>([
     ['mysql', new MysqlEngine()],
-    [
-      'postgres',
-      new PostgresEngine({
-        onBackendKey: (k) => {
-          const id = `${k.client.pid >>> 0}:${k.client.key >>> 0}`;
-          const backend = { pid: k.pid, key: k.key };
-          liveBackends.set(id, backend);
-          return () => {
-            if (liveBackends.get(id) === backend) liveBackends.delete(id);
-          };
-        },
-      }),
-    ],
+    ['postgres', postgres],
   ]);
 
   const spool = new AuditSpool({
@@ -227,9 +226,16 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
   // The proxy turned the tunnel away because this agent was removed: ask the Auth Service,
   // the authority on that, now rather than at the next heartbeat up to 30 s away.
   tunnel.on('failed', (reason) => {
+    agentMetrics.tunnelFailures.inc();
     if (!isRevokedAgentReason(reason)) return;
     log.debug('the proxy refused the tunnel as removed; asking the Auth Service now');
     heartbeats.request();
+  });
+
+  const stopReporting = reportAgent({
+    tunnelConnected: () => tunnel.connected,
+    idleServerConnections: () => postgres.idleConnectionsByDatabase(),
+    auditSpoolBytes: () => spool.pendingBytes,
   });
 
   const timer = setInterval(() => {
@@ -245,6 +251,7 @@ export async function startAgent(loaded: LoadedConfig, opts: AgentOptions = {}):
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      stopReporting();
       heartbeats.stop();
       clearInterval(timer);
       await tunnel.close();

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { PkiError, VerifiedCertificates, verifyUserCertificate, type DatabaseRoute, type UserIdentity } from '@postern/pki';
+import { proxyMetrics, type ClientProtocol } from '@postern/metrics';
 import type { AgentConnection, DialRequest, TunnelServer } from '@postern/tunnel';
 import { NoAgentError, type AgentRouter } from './router';
 
@@ -72,6 +73,22 @@ export async function dialAgent(req: DialRequest, identity: UserIdentity, deps: 
       };
     }
     return { kind: 'unreachable', message: `cannot reach database "${req.database}": ${(err as Error).message}` };
+  }
+}
+
+/** Counts a client turned away, for postern_proxy_refused_connections_total. */
+export function countRefusal(protocol: ClientProtocol, kind: Refusal['kind']): void {
+  proxyMetrics.refusedConnections.inc({ protocol, reason: kind });
+}
+
+/** Runs one admitted session's relay, counted in postern_proxy_client_connections_total and the active gauge. */
+export async function relaySession(protocol: ClientProtocol, relay: () => Promise<void>): Promise<void> {
+  proxyMetrics.clientConnections.inc({ protocol });
+  proxyMetrics.activeSessions.inc({ protocol });
+  try {
+    await relay();
+  } finally {
+    proxyMetrics.activeSessions.dec({ protocol });
   }
 }
 

@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { splitHostPort } from '@postern/config';
 import { createLogger } from '@postern/log';
+import { reportConnectedAgents } from '@postern/metrics';
 import { verifyHostCertificate, type UserIdentity } from '@postern/pki';
 import { TUNNEL_ALPN, TunnelServer } from '@postern/tunnel';
 import { attachConsole, type ConsoleGate } from './console/upgrade';
@@ -190,12 +191,14 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     throw err;
   }
   log.info({ address, mysqlAddress }, 'proxy listening');
+  const stopReporting = reportConnectedAgents(() => tunnels.agents().length);
   return {
     address,
     ...(mysqlAddress ? { mysqlAddress } : {}),
     tunnels,
     async close() {
       revoked?.stop();
+      stopReporting();
       await Promise.all(
         [server, mysqlServer].map(
           (srv) =>

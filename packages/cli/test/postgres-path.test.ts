@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, type PosternProcess } from './helpers/cluster';
 import { startPgStack, type PgStack } from './helpers/pg-stack';
+import { scrape, sampleValue, scrapeUntil } from './helpers/metrics';
 import { expectPsqlCtrlCCancels } from './helpers/psql-cancel';
 
 /**
@@ -27,12 +28,49 @@ describe('native PostgreSQL access through proxy and agent', () => {
   beforeAll(async () => {
     // The database with TLS and certificate auth, the agent in another process, and alice
     // (a role that allows demo as db user alice) logged in with `postern db login demo`.
-    stack = await startPgStack({ login: true });
+    stack = await startPgStack({ login: true, metrics: true });
     ({ c, pg: pgServer, agent, proxyPort, alice, env } = stack);
   });
 
   afterAll(async () => {
     await stack?.stop();
+  });
+
+  it('counts sessions and refusals in both processes’ Prometheus metrics, and answers /healthz', async () => {
+    const { cluster, agent: agentUrl } = stack.metrics!;
+    for (const base of [cluster, agentUrl]) {
+      const health = await fetch(`${base}/healthz`);
+      expect([health.status, await health.text()]).toEqual([200, 'ok\n']);
+    }
+    const proxyBefore = await scrape(cluster);
+    const agentBefore = await scrape(agentUrl);
+    expect(sampleValue(proxyBefore, 'postern_proxy_connected_agents')).toBe(1);
+    expect(sampleValue(agentBefore, 'postern_agent_tunnel_connected')).toBe(1);
+    // Node's own, from the same port: what dashboards for Node services read.
+    expect(proxyBefore.has('postern_process_resident_memory_bytes')).toBe(true);
+
+    expect((await psql(['-Atc', 'select 1'])).stdout.trim()).toBe('1');
+    // A database name this certificate is not for: refused by the proxy before any agent.
+    const refused = await run('psql', ['service=postern-demo dbname=postgres', '-X', '-Atc', 'select 1'], { env, timeoutMs: 30_000 });
+    expect(refused.code).not.toBe(0);
+
+    const proxyAfter = await scrape(cluster);
+    const agentAfter = await scrape(agentUrl);
+    const delta = (before: Map<string, number>, after: Map<string, number>, series: string) => sampleValue(after, series) - sampleValue(before, series);
+    expect(delta(proxyBefore, proxyAfter, 'postern_proxy_client_connections_total{protocol="postgres"}')).toBe(1);
+    expect(delta(proxyBefore, proxyAfter, 'postern_proxy_refused_connections_total{protocol="postgres",reason="denied"}')).toBe(1);
+    expect(delta(agentBefore, agentAfter, 'postern_agent_sessions_total{database="demo",protocol="postgres",access_through="native"}')).toBe(1);
+    // Gauges fall back once each process has finished with the session, a moment after psql exits.
+    for (const [base, series] of [
+      [agentUrl, 'postern_agent_active_sessions{database="demo",protocol="postgres"}'],
+      [cluster, 'postern_proxy_active_sessions{protocol="postgres"}'],
+    ] as const) {
+      await scrapeUntil(base, (samples) => sampleValue(samples, series) === 0, `${series} back at 0`);
+    }
+
+    const wrong = await fetch(`${cluster}/metrics`, { method: 'POST' });
+    expect(wrong.status).toBe(405);
+    expect((await fetch(`${cluster}/`)).status).toBe(404);
   });
 
   it('runs a psql round trip', async () => {
@@ -131,9 +169,12 @@ describe('native PostgreSQL access through proxy and agent', () => {
   it('refuses a locked user at the agent, though the certificate is still valid', async () => {
     expect((await c.postern(['admin', 'users', 'lock', 'alice', '--config', c.configFile])).code).toBe(0);
     await new Promise((r) => setTimeout(r, 5_500)); // the agent's access cache
+    const series = 'postern_agent_refused_sessions_total{database="demo",reason="roles"}';
+    const before = sampleValue(await scrape(stack.metrics!.agent), series);
     const r = await psql(['-Atc', 'select 1']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/locked/);
+    expect(sampleValue(await scrape(stack.metrics!.agent), series) - before).toBe(1);
     expect((await c.postern(['admin', 'users', 'unlock', 'alice', '--config', c.configFile])).code).toBe(0);
   });
 

@@ -22,6 +22,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   POSTERN_PROXY_LISTEN: 'proxy.listen',
   POSTERN_PROXY_MYSQL_LISTEN: 'proxy.mysql_listen',
   POSTERN_PROXY_PUBLIC_ADDR: 'proxy.public_addr',
+  POSTERN_METRICS_LISTEN: 'metrics.listen',
   POSTERN_AGENT_ENABLED: 'agent.enabled',
   POSTERN_AGENT_PROXY_ADDR: 'agent.proxy_addr',
   POSTERN_AGENT_JOIN_TOKEN: 'agent.join_token',

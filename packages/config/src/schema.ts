@@ -185,6 +185,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The operator's port (plain HTTP): GET /metrics in Prometheus' text format and GET
+     * /healthz, for whatever this process runs. Empty (the default): not served.
+     */
+    metrics: z
+      .object({ listen: z.union([z.literal(''), listenAddr]).default('') })
+      .strict()
+      .prefault({}),
     agent: z
       .object({
         enabled: z.boolean().default(true),

@@ -20,6 +20,14 @@ describe('config', () => {
     expect(c.proxy.mysql_listen).toBe('0.0.0.0:3036');
     expect(c.auth.second_factor).toBe('otp');
     expect(c.agent.databases).toEqual([]);
+    expect(c.metrics.listen).toBe('');
+  });
+
+  it('takes metrics.listen as host:port, from the file or POSTERN_METRICS_LISTEN', () => {
+    expect(parseConfig({ metrics: { listen: '127.0.0.1:9464' } }).metrics.listen).toBe('127.0.0.1:9464');
+    expect(loadConfig({ env: { POSTERN_METRICS_LISTEN: '[::1]:9464' } }).config.metrics.listen).toBe('[::1]:9464');
+    const file = tmpFile('metrics: { listen: "9464" }\n');
+    expect(() => loadConfig({ file, env: {} })).toThrowError(/metrics\.listen: .*host:port/);
   });
 
   it('reads the INTERFACE.md example and resolves data_dir next to the file', () => {

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { DEFAULT_IDLE_TIMEOUT_MS } from '@postern/console';
 import type { DatabaseTarget } from '@postern/engine';
-import { sessionContext, type SessionDeps } from '../session';
+import { servedSession, sessionContext, type SessionDeps } from '../session';
 import { FrameChannel } from './channel';
 import type { DriverFactory } from './driver';
 import { connectMysql } from './mysql-driver';
@@ -36,6 +36,10 @@ export async function runConsole(
   deps: SessionDeps,
   opts: ConsoleOptions = {},
 ): Promise<void> {
+  await servedSession(db, () => serveConsole(stream, db, meta, deps, opts));
+}
+
+async function serveConsole(stream: Duplex, db: DatabaseTarget, meta: { cert?: string; client_addr?: string }, deps: SessionDeps, opts: ConsoleOptions): Promise<void> {
   const channel = new FrameChannel(stream);
   stream.on('error', () => {});
   const opened = sessionContext(db, meta, deps, 'web');

@@ -5,7 +5,7 @@ import { MAX_MESSAGE_BYTES } from '@postern/console';
 import type { Logger } from '@postern/log';
 import { PkiError, verifyUserCertificate } from '@postern/pki';
 import { WebSocketServer } from 'ws';
-import { dialAgent, isRefusal, type RouteDeps } from '../client-route';
+import { countRefusal, dialAgent, isRefusal, relaySession, type RouteDeps } from '../client-route';
 import { relayConsole } from './relay';
 
 export const CONSOLE_WS_PATH = '/api/v1/console/ws';
@@ -81,10 +81,14 @@ export function attachConsole(server: http.Server, webUrl: string, deps: Console
     try {
       identity = verifyUserCertificate(Buffer.from(cert, 'base64'), { trusted: deps.userCas, clusterName: deps.clusterName });
     } catch (err) {
+      countRefusal('console', 'denied');
       return refuse(socket, 403, 'denied', err instanceof PkiError ? err.message : 'the console certificate could not be checked');
     }
     const route = identity.route;
-    if (!route) return refuse(socket, 403, 'denied', 'the console certificate carries no database route');
+    if (!route) {
+      countRefusal('console', 'denied');
+      return refuse(socket, 403, 'denied', 'the console certificate carries no database route');
+    }
     const clientAddr = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     const dialed = await dialAgent(
       { database: route.service, protocol: route.protocol, meta: { cert, client_addr: clientAddr, access_through: 'web', console: true } },
@@ -92,6 +96,7 @@ export function attachConsole(server: http.Server, webUrl: string, deps: Console
       deps,
     );
     if (isRefusal(dialed)) {
+      countRefusal('console', dialed.kind);
       const status = dialed.kind === 'unreachable' ? 503 : /^unknown database/.test(dialed.message) ? 404 : 403;
       return refuse(socket, status, dialed.kind, dialed.hint ? `${dialed.message}; ${dialed.hint}` : dialed.message);
     }
@@ -99,7 +104,7 @@ export function attachConsole(server: http.Server, webUrl: string, deps: Console
       dialed.stream.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => void relayConsole(ws, dialed.stream, deps.log));
+    wss.handleUpgrade(req, socket, head, (ws) => void relaySession('console', () => relayConsole(ws, dialed.stream, deps.log)));
   }
 }
 

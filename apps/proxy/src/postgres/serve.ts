@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type tls from 'node:tls';
 import type { Logger } from '@postern/log';
 import { readStartup, sendError } from '@postern/postgres';
-import { clientRoute, dialAgent, isRefusal, splice, type RouteDeps } from '../client-route';
+import { clientRoute, countRefusal, dialAgent, isRefusal, relaySession, splice, type Refusal, type RouteDeps } from '../client-route';
 import { upgradeToTlsServer } from '../tls-upgrade';
 import { BackendKeySniffer } from './backend-key-sniffer';
 import type { CancelRegistry } from './cancel-registry';
@@ -27,17 +27,21 @@ export async function servePostgres(raw: Socket, deps: PostgresDeps): Promise<vo
   }
   if (started.kind !== 'startup') return;
   const client = started.socket as tls.TLSSocket;
-  const fail = (code: string, message: string, hint?: string) => sendError(client, { code, message, ...(hint ? { hint } : {}) });
+  const fail = (code: string, kind: Refusal['kind'], message: string, hint?: string) => {
+    countRefusal('postgres', kind);
+    return sendError(client, { code, message, ...(hint ? { hint } : {}) });
+  };
   // The certificate is only known once the TLS handshake is done, which readStartup did.
 
   const checked = clientRoute(client, deps, 'postgres');
-  if (isRefusal(checked)) return fail(INVALID_AUTH, checked.message, checked.hint);
+  if (isRefusal(checked)) return fail(INVALID_AUTH, checked.kind, checked.message, checked.hint);
   const { identity, route, certDer } = checked;
   const wantUser = started.params.user;
   const wantDb = started.params.database;
   if ((wantUser && wantUser !== route.username) || (wantDb && wantDb !== route.database)) {
     return fail(
       INVALID_AUTH,
+      'denied',
       `this certificate is for database "${route.service}" as db user "${route.username}" and db name "${route.database}", not user "${wantUser ?? ''}" and db name "${wantDb ?? route.database}"`,
       `run postern db login ${route.service} --db-user ${wantUser ?? route.username} --db-name ${wantDb ?? route.database}`,
     );
@@ -48,17 +52,19 @@ export async function servePostgres(raw: Socket, deps: PostgresDeps): Promise<vo
     identity,
     deps,
   );
-  if (isRefusal(dialed)) return fail(dialed.kind === 'denied' ? INVALID_AUTH : CANNOT_CONNECT, dialed.message, dialed.hint);
+  if (isRefusal(dialed)) return fail(dialed.kind === 'denied' ? INVALID_AUTH : CANNOT_CONNECT, dialed.kind, dialed.message, dialed.hint);
   const { stream, agent } = dialed;
   let unregister: (() => void) | undefined;
   const sniffer = new BackendKeySniffer((pid, key) => {
     unregister = deps.cancels.add(pid, key, { hostId: agent.hostId, database: route.service });
   });
   log.debug({ db: route.service, user: identity.username, agent: agent.hostId }, 'postgres session relayed');
-  await splice(client, stream, (chunk) => {
-    sniffer.push(chunk);
-    return !sniffer.done;
-  });
+  await relaySession('postgres', () =>
+    splice(client, stream, (chunk) => {
+      sniffer.push(chunk);
+      return !sniffer.done;
+    }),
+  );
   unregister?.();
 }
 

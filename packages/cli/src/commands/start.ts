@@ -50,6 +50,15 @@ async function startParts(loaded: LoadedConfig, parts: Part[], shutdown: Shutdow
   if ((config.proxy.enabled || config.agent.enabled) && !config.web.enabled && config.proxy.enabled) {
     throw new CliError('proxy: a proxy runs next to the web app in this release; enable web too');
   }
+  // First, so that an operator's probe sees the process while the rest starts.
+  if (config.metrics.listen) {
+    const { startMetricsServer, MetricsServerError } = await import('@postern/metrics');
+    const metrics = await startMetricsServer(splitHostPort(config.metrics.listen)).catch((err: unknown) => {
+      throw err instanceof MetricsServerError ? new CliError(err.message) : err;
+    });
+    parts.push({ name: 'metrics', close: () => metrics.close() });
+    addresses.metrics = `http://${metrics.address}/metrics`;
+  }
   if (!config.web.enabled) {
     if (config.agent.enabled) {
       const { startAgent, AgentRemovedError } = await import('@postern/agent/server');
@@ -124,6 +133,7 @@ async function startParts(loaded: LoadedConfig, parts: Part[], shutdown: Shutdow
   summary.push(`Postern is running (cluster ${config.cluster_name}, data in ${loaded.dataDir}).`);
   summary.push(`  Web UI and API: ${web.publicUrl}`);
   if (proxyAddr) summary.push(`  Proxy:          ${proxyAddr} (PostgreSQL, agents, HTTPS), ${addresses.mysql} (MySQL)`);
+  if (addresses.metrics) summary.push(`  Metrics:        ${addresses.metrics} (Prometheus), /healthz`);
   // The databases the agent of this process serves; remote agents' show in `postern db ls`.
   if (config.agent.enabled) summary.push(...databaseSummaryLines(configured, addresses.demo));
   summary.push(`  Host CA:        ${hostCaFile} (sha256:${certificateFingerprint(hostCa)})`);

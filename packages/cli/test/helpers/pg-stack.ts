@@ -25,6 +25,8 @@ export interface PgStackOptions {
   otp?: boolean;
   /** Log alice in with the CLI and do `postern db login demo --db-user alice --db-name app`. */
   login?: boolean;
+  /** Serve metrics.listen in both processes; their URLs come back in `metrics`. */
+  metrics?: boolean;
 }
 
 export interface PgStack {
@@ -45,6 +47,8 @@ export interface PgStack {
   env: NodeJS.ProcessEnv;
   /** Signs a user in as the sign-in page does (password only: needs otp off). */
   signIn(user: string): Promise<Browser>;
+  /** With opts.metrics: each process's metrics.listen as a base URL (http://127.0.0.1:PORT). */
+  metrics?: { cluster: string; agent: string };
   /** Starts the agent process again on its config (after agent.stop()); stop() stops it too. */
   startAgent(): Promise<PosternProcess>;
   stop(): Promise<void>;
@@ -64,9 +68,11 @@ export async function startPgStack(opts: PgStackOptions = {}): Promise<PgStack> 
   };
   try {
     const proxyPort = await freePort();
+    const metrics = opts.metrics ? { cluster: `127.0.0.1:${await freePort()}`, agent: `127.0.0.1:${await freePort()}` } : undefined;
     const c = track(
       await startCluster({
         ...(opts.otp ? {} : { auth: { second_factor: 'off' } }),
+        ...(metrics ? { metrics: { listen: metrics.cluster } } : {}),
         proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${await freePort()}`, public_addr: `localhost:${proxyPort}` },
       }),
     );
@@ -82,7 +88,7 @@ export async function startPgStack(opts: PgStackOptions = {}): Promise<PgStack> 
       ...(maria ? [{ name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${maria.port}`, labels: { env: 'dev' } }] : []),
     ];
     const agentConfigFile = path.join(c.root, 'agent.yaml');
-    const agentConfig = await agentProcessConfig(c, proxyPort, databases);
+    const agentConfig = { ...(await agentProcessConfig(c, proxyPort, databases)), ...(metrics ? { metrics: { listen: metrics.agent } } : {}) };
     const startAgent = async () => track(await startPosternProcess(agentConfigFile, agentConfig));
     const agent = await startAgent();
 
@@ -108,7 +114,23 @@ export async function startPgStack(opts: PgStackOptions = {}): Promise<PgStack> 
       const dbLogin = await c.postern(['db', 'login', 'demo', '--db-user', 'alice', '--db-name', 'app'], { home: alice, env });
       if (dbLogin.code !== 0) throw new Error(`postern db login exited with ${dbLogin.code}:\n${dbLogin.stderr}`);
     }
-    return { c, pg, maria, agent, agentConfigFile, proxyPort, origin, ca, secrets, alice, env, signIn: (user) => signIn(origin, ca, user, PASSWORD), startAgent, stop };
+    return {
+      c,
+      pg,
+      maria,
+      agent,
+      agentConfigFile,
+      proxyPort,
+      origin,
+      ca,
+      secrets,
+      alice,
+      env,
+      ...(metrics ? { metrics: { cluster: `http://${metrics.cluster}`, agent: `http://${metrics.agent}` } } : {}),
+      signIn: (user) => signIn(origin, ca, user, PASSWORD),
+      startAgent,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -55,6 +55,11 @@ export class PostgresEngine implements Engine {
     return n;
   }
 
+  /** Idle database connections kept for reuse, by database name. */
+  *idleConnectionsByDatabase(): Iterable<[string, number]> {
+    for (const [name, pool] of this.pools) yield [name, pool.size];
+  }
+
   private poolFor(database: DatabaseTarget): ServerPool | undefined {
     const settings = database.reuseConnections;
     if (!settings) return undefined;

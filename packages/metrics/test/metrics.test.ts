@@ -1,0 +1,82 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MetricsServerError, proxyMetrics, Readings, registry, reportAgent, reportConnectedAgents, startMetricsServer, type MetricsServer } from '../src';
+
+const servers: MetricsServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function serve(): Promise<string> {
+  const server = await startMetricsServer({ host: '127.0.0.1', port: 0 });
+  servers.push(server);
+  return `http://${server.address}`;
+}
+
+describe('Readings', () => {
+  it('sums the sources by label set, and forgets a source once removed', () => {
+    const r = new Readings<'database'>();
+    const a = r.add(() => [[{ database: 'shop' }, 2], [{ database: 'demo' }, 1]]);
+    r.add(() => [[{ database: 'shop' }, 3]]);
+    expect(r.collect()).toEqual([[{ database: 'shop' }, 5], [{ database: 'demo' }, 1]]);
+    a();
+    expect(r.collect()).toEqual([[{ database: 'shop' }, 3]]);
+  });
+});
+
+describe('the metrics port', () => {
+  it('serves the registry in Prometheus text format, with the process metrics', async () => {
+    const base = await serve();
+    proxyMetrics.clientConnections.inc({ protocol: 'mysql' });
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(registry.contentType);
+    const text = await res.text();
+    expect(text).toContain('# TYPE postern_proxy_client_connections_total counter');
+    expect(text).toMatch(/^postern_proxy_client_connections_total\{protocol="mysql"\} [1-9]/m);
+    expect(text).toMatch(/^postern_process_cpu_user_seconds_total /m);
+    expect(text).toMatch(/^postern_nodejs_eventloop_lag_seconds /m);
+  });
+
+  it('reads gauges from the running proxies and agents at scrape time, and stops when they close', async () => {
+    const base = await serve();
+    const stopProxy = reportConnectedAgents(() => 3);
+    const stopAgent = reportAgent({ tunnelConnected: () => true, idleServerConnections: () => [['demo', 4]], auditSpoolBytes: () => 1234 });
+    let text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^postern_proxy_connected_agents 3$/m);
+    expect(text).toMatch(/^postern_agent_tunnel_connected 1$/m);
+    expect(text).toMatch(/^postern_agent_idle_server_connections\{database="demo"\} 4$/m);
+    expect(text).toMatch(/^postern_agent_audit_spool_bytes 1234$/m);
+    stopProxy();
+    stopAgent();
+    text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/^postern_proxy_connected_agents 0$/m);
+    expect(text).toMatch(/^postern_agent_tunnel_connected 0$/m);
+    expect(text).not.toContain('postern_agent_idle_server_connections{');
+  });
+
+  it('answers /healthz, and refuses other paths and methods with a message', async () => {
+    const base = await serve();
+    const health = await fetch(`${base}/healthz`);
+    expect([health.status, await health.text()]).toEqual([200, 'ok\n']);
+    const other = await fetch(`${base}/debug`);
+    expect(other.status).toBe(404);
+    expect(await other.text()).toMatch(/serves \/metrics and \/healthz/);
+    const post = await fetch(`${base}/metrics`, { method: 'POST', body: 'x' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('says which setting to change when its address is taken', async () => {
+    const taken = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => taken.once('listening', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const err = await startMetricsServer({ host: '127.0.0.1', port }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MetricsServerError);
+      expect((err as Error).message).toBe(`metrics: cannot listen on 127.0.0.1:${port}: the address is already in use (change metrics.listen)`);
+    } finally {
+      taken.close();
+    }
+  });
+});

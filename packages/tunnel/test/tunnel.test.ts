@@ -93,7 +93,7 @@ describe('tunnel', () => {
     const payload = randomBytes(256 * 1024);
     const other = await conn.dial(pg('demo'));
     expect((await roundTrip(other, payload)).equals(payload)).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(5000);
 
     // What the agent could push is about one stream window plus a few stream buffers, not 50 MB.
     expect(firehose.accepted).toBeGreaterThanOrEqual(STREAM_WINDOW_BYTES / 2);
@@ -185,7 +185,7 @@ describe('tunnel', () => {
     const r = await settle(conn.dial(pg('demo')));
     expect(r.ok ? '' : r.error.code).toBe('dial_failed');
     expect(r.ok ? '' : r.error.message).toContain('did not answer within 300 ms');
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(5000);
     await waitFor(() => conn.openStreams === 0, 'the stream to be released');
   });
 

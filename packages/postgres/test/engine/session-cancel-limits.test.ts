@@ -31,14 +31,15 @@ async function runningKey(sql: string) {
 }
 
 describe('cancel requests', () => {
-  it('sendCancelRequest stops pg_sleep(30) within about 2 s', async () => {
+  it('sendCancelRequest stops pg_sleep(30) long before it would end', async () => {
     const client = await h.connect();
     const sleeping = client.query('select pg_sleep(30)').catch((err: unknown) => err as { code?: string });
     const key = await runningKey('select pg_sleep(30)');
     const started = Date.now();
     await sendCancelRequest(key.database, key.pid, key.key);
     expect(await sleeping).toMatchObject({ code: '57014' }); // query_canceled
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Seconds at most on a loaded machine, against the 30 s of the sleep.
+    expect(Date.now() - started).toBeLessThan(10_000);
     // The session itself survives a cancel.
     expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
     await client.end();
@@ -64,7 +65,7 @@ describe('cancel requests', () => {
       const started = Date.now();
       child.kill('SIGINT');
       const code = await exited;
-      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(Date.now() - started).toBeLessThan(10_000);
       expect(code).not.toBe(0);
       expect(stderr).toMatch(/canceling statement due to user request/);
       expect(h.cancels).toEqual([expect.objectContaining({ routed: true })]);

@@ -3,6 +3,7 @@ import { databaseAddress } from '@postern/api';
 import { AuditBatcher } from '@postern/audit';
 import { splitHostPort, type LoadedConfig } from '@postern/config';
 import { createLogger } from '@postern/log';
+import { meteredAuditSink } from '@postern/metrics';
 import { loadOrCreateMasterKey } from '@postern/pki';
 import { isActionAllowed } from '@postern/rbac';
 import { openStore, type Store } from '@postern/store';
@@ -88,7 +89,7 @@ export class AuthService {
     const store: Store = await openStore({ url: config.store.url || undefined, dataDir });
     try {
       const cas = await ensureAuthorities(store, masterKey, config.cluster_name);
-      const audit = new AuditBatcher(storeAuditSink(store), {
+      const audit = new AuditBatcher(meteredAuditSink(storeAuditSink(store)), {
         maxBatch: 5_000,
         onError: (err, pending) => log.error({ err, pending }, 'audit store write failed; retrying'),
       });

@@ -68,6 +68,10 @@ describe('native PostgreSQL access through proxy and agent', () => {
       await scrapeUntil(base, (samples) => sampleValue(samples, series) === 0, `${series} back at 0`);
     }
 
+    // The session's events reach the Auth Service's store within a second or so (the agent's spool batches them).
+    const stored = 'postern_auth_audit_events_stored_total';
+    await scrapeUntil(cluster, (samples) => sampleValue(samples, stored) > sampleValue(proxyBefore, stored), `${stored} to grow`);
+
     const wrong = await fetch(`${cluster}/metrics`, { method: 'POST' });
     expect(wrong.status).toBe(405);
     expect((await fetch(`${cluster}/`)).status).toBe(404);

@@ -4,3 +4,4 @@ export type { ClientProtocol, ProxyRefusal } from './proxy';
 export { agentMetrics, reportAgent } from './agent';
 export { startMetricsServer, MetricsServerError } from './server';
 export type { MetricsServer } from './server';
+export { authMetrics, meteredAuditSink } from './auth';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MetricsServerError, proxyMetrics, Readings, registry, reportAgent, reportConnectedAgents, startMetricsServer, type MetricsServer } from '../src';
+import { authMetrics, meteredAuditSink, MetricsServerError, proxyMetrics, Readings, registry, reportAgent, reportConnectedAgents, startMetricsServer, type MetricsServer } from '../src';
 
 const servers: MetricsServer[] = [];
 afterEach(async () => {
@@ -21,6 +21,27 @@ describe('Readings', () => {
     expect(r.collect()).toEqual([[{ database: 'shop' }, 5], [{ database: 'demo' }, 1]]);
     a();
     expect(r.collect()).toEqual([[{ database: 'shop' }, 3]]);
+  });
+});
+
+describe('meteredAuditSink', () => {
+  const value = async (m: { get(): Promise<{ values: { value: number; metricName?: string }[] }> }, name?: string) =>
+    (await m.get()).values.find((v) => name === undefined || v.metricName === name)?.value ?? 0;
+
+  it('counts the events of batches the store took, and the batches it refused, timing both', async () => {
+    const stored = await value(authMetrics.auditEventsStored);
+    const failed = await value(authMetrics.auditStoreFailures);
+    const timed = await value(authMetrics.auditStoreSeconds, 'postern_auth_audit_store_seconds_count');
+    let refuse = false;
+    const sink = meteredAuditSink(async (events: number[]) => {
+      if (refuse) throw new Error(`store down (${events.length})`);
+    });
+    await sink([1, 2, 3]);
+    refuse = true;
+    await expect(sink([4])).rejects.toThrow('store down (1)');
+    expect(await value(authMetrics.auditEventsStored)).toBe(stored + 3);
+    expect(await value(authMetrics.auditStoreFailures)).toBe(failed + 1);
+    expect(await value(authMetrics.auditStoreSeconds, 'postern_auth_audit_store_seconds_count')).toBe(timed + 2);
   });
 });
 

@@ -38,6 +38,9 @@ describe('native PostgreSQL access through proxy and agent', () => {
 
   it('counts sessions and refusals in both processes’ Prometheus metrics, and answers /healthz', async () => {
     const { cluster, agent: agentUrl } = stack.metrics!;
+    // Where to scrape, in the summary people read and in the ready line log collectors read.
+    expect(c.logs()).toContain(`  Metrics:        ${cluster}/metrics (Prometheus), /healthz`);
+    expect(agent.logs()).toContain(`"metrics":"${agentUrl}/metrics"`);
     for (const base of [cluster, agentUrl]) {
       const health = await fetch(`${base}/healthz`);
       expect([health.status, await health.text()]).toEqual([200, 'ok\n']);

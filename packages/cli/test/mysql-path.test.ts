@@ -5,6 +5,7 @@ import { run, type TestMariadb } from '@postern/testing';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster } from './helpers/cluster';
+import { scrape, sampleValue } from './helpers/metrics';
 import { startMysqlStack, type MysqlStack } from './helpers/mysql-stack';
 
 
@@ -40,7 +41,7 @@ describe('native MySQL/MariaDB access through proxy and agent', () => {
     mysql.createConnection({ host: '127.0.0.1', port: mysqlPort, user: 'alice', database: 'app', ssl, ...opts });
 
   beforeAll(async () => {
-    stack = await startMysqlStack();
+    stack = await startMysqlStack({ metrics: true });
     ({ c, db, mysqlPort, alice } = stack);
     env = stack.env;
     ssl = {
@@ -62,9 +63,16 @@ describe('native MySQL/MariaDB access through proxy and agent', () => {
   });
 
   it('runs the mariadb client through the option group that postern db login wrote', async () => {
+    const proxyBefore = await scrape(stack.metrics!.cluster);
+    const agentBefore = await scrape(stack.metrics!.agent);
     const r = await mariadb(['-N', '-e', 'select current_user(), database()']);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('alice@%\tapp');
+    // Counted as a MySQL session by both processes.
+    const proxySeries = 'postern_proxy_client_connections_total{protocol="mysql"}';
+    const agentSeries = 'postern_agent_sessions_total{database="shop",protocol="mysql",access_through="native"}';
+    expect(sampleValue(await scrape(stack.metrics!.cluster), proxySeries) - sampleValue(proxyBefore, proxySeries)).toBe(1);
+    expect(sampleValue(await scrape(stack.metrics!.agent), agentSeries) - sampleValue(agentBefore, agentSeries)).toBe(1);
   });
 
   it('serves USE, multi-statement queries and prepared statements with parameters', async () => {
@@ -137,11 +145,14 @@ describe('native MySQL/MariaDB access through proxy and agent', () => {
   });
 
   it('refuses a client without a certificate, and a db user the certificate is not for', async () => {
+    const refusals = 'postern_proxy_refused_connections_total{protocol="mysql",reason="denied"}';
+    const before = sampleValue(await scrape(stack.metrics!.cluster), refusals);
     const noCert = await run('mariadb', [`-h127.0.0.1`, `-P${mysqlPort}`, '-ualice', '--ssl', '--skip-ssl-verify-server-cert', '-e', 'select 1'], { env: { ...process.env, HOME: '/nonexistent' } });
     expect(noCert.code).not.toBe(0);
     expect(noCert.stderr).toMatch(/ERROR 1045 \(28000\).*no client certificate/);
     const other = await mariadb(['-uroot', '-e', 'select 1']);
     expect(other.code).not.toBe(0);
     expect(other.stderr).toMatch(/this certificate is for database "shop" as db user "alice", not "root"/);
+    expect(sampleValue(await scrape(stack.metrics!.cluster), refusals) - before).toBe(2);
   });
 });

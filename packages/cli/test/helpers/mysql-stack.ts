@@ -17,6 +17,8 @@ export interface MysqlStack {
   /** alice's POSTERN_HOME, logged in, with `postern db login shop` done. */
   alice: string;
   env: NodeJS.ProcessEnv;
+  /** With opts.metrics: each process's metrics.listen as a base URL (http://127.0.0.1:PORT). */
+  metrics?: { cluster: string; agent: string };
   stop(): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export interface MysqlStack {
  * and alice signed up, logged in and with `postern db login shop --db-name app` done.
  * Stops whatever it started when a step fails.
  */
-export async function startMysqlStack(): Promise<MysqlStack> {
+export async function startMysqlStack(opts: { metrics?: boolean } = {}): Promise<MysqlStack> {
   const started: { stop(): Promise<unknown> }[] = [];
   const stop = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
@@ -35,7 +37,9 @@ export async function startMysqlStack(): Promise<MysqlStack> {
   try {
     const proxyPort = await freePort();
     const mysqlPort = await freePort();
+    const metrics = opts.metrics ? { cluster: `127.0.0.1:${await freePort()}`, agent: `127.0.0.1:${await freePort()}` } : undefined;
     const c = await startCluster({
+      ...(metrics ? { metrics: { listen: metrics.cluster } } : {}),
       auth: { second_factor: 'off' },
       proxy: { enabled: true, listen: `127.0.0.1:${proxyPort}`, mysql_listen: `127.0.0.1:${mysqlPort}`, public_addr: `localhost:${proxyPort}` },
     });
@@ -47,7 +51,8 @@ export async function startMysqlStack(): Promise<MysqlStack> {
       "create database app; create database other; create user alice@'%' require subject '/CN=alice'; grant all on app.* to alice@'%'; grant all on other.* to alice@'%'",
     );
 
-    const agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), await agentProcessConfig(c, proxyPort, [{ name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${db.port}`, labels: { env: 'dev' } }]));
+    const agentConfig = await agentProcessConfig(c, proxyPort, [{ name: 'shop', protocol: 'mysql', uri: `127.0.0.1:${db.port}`, labels: { env: 'dev' } }]);
+    const agent = await startPosternProcess(path.join(c.root, 'agent.yaml'), { ...agentConfig, ...(metrics ? { metrics: { listen: metrics.agent } } : {}) });
     started.push(agent);
 
     const role = path.join(c.root, 'dev.yaml');
@@ -65,7 +70,7 @@ export async function startMysqlStack(): Promise<MysqlStack> {
     if (login.code !== 0) throw new Error(`postern login exited with ${login.code}:\n${login.stderr}`);
     const dbLogin = await c.postern(['db', 'login', 'shop', '--db-user', 'alice', '--db-name', 'app'], { home: alice, env });
     if (dbLogin.code !== 0) throw new Error(`postern db login exited with ${dbLogin.code}:\n${dbLogin.stderr}`);
-    return { c, db, agent, mysqlPort, alice, env, stop };
+    return { c, db, agent, mysqlPort, alice, env, ...(metrics ? { metrics: { cluster: `http://${metrics.cluster}`, agent: `http://${metrics.agent}` } } : {}), stop };
   } catch (err) {
     await stop();
     throw err;

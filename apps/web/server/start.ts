@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AuthService } from '@postern/auth';
 import { splitHostPort, type LoadedConfig } from '@postern/config';
 import { createLogger } from '@postern/log';
+import { observeWebRequest } from '@postern/metrics';
 import next from 'next';
 import { setAuthService } from '../lib/auth-service';
 
@@ -59,6 +60,7 @@ export async function startWeb(loaded: LoadedConfig, opts: { publicUrl?: string 
   const { host, port } = splitHostPort(loaded.config.web.listen);
   let handle: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | undefined;
   const server = http.createServer((req, res) => {
+    observeWebRequest(req, res);
     // The address the route handlers see for rate limits and audit. The web app listens on
     // loopback behind the proxy, so X-Forwarded-For is believed only from a loopback peer.
     const peer = req.socket.remoteAddress ?? 'unknown';

@@ -75,6 +75,10 @@ describe('native PostgreSQL access through proxy and agent', () => {
     const stored = 'postern_auth_audit_events_stored_total';
     await scrapeUntil(cluster, (samples) => sampleValue(samples, stored) > sampleValue(proxyBefore, stored), `${stored} to grow`);
 
+    // The web app's requests too: the agent's audit deliveries and heartbeats are API calls.
+    const apiRequests = [...proxyAfter.keys()].filter((k) => k.startsWith('postern_web_http_requests_total{kind="api",'));
+    expect(apiRequests.length).toBeGreaterThan(0);
+
     const wrong = await fetch(`${cluster}/metrics`, { method: 'POST' });
     expect(wrong.status).toBe(405);
     expect((await fetch(`${cluster}/`)).status).toBe(404);

@@ -5,3 +5,4 @@ export { agentMetrics, reportAgent } from './agent';
 export { startMetricsServer, MetricsServerError } from './server';
 export type { MetricsServer } from './server';
 export { authMetrics, meteredAuditSink } from './auth';
+export { webMetrics, observeWebRequest, requestKind } from './web';

@@ -1,6 +1,7 @@
+import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { authMetrics, meteredAuditSink, MetricsServerError, proxyMetrics, Readings, registry, reportAgent, reportConnectedAgents, startMetricsServer, type MetricsServer } from '../src';
+import { authMetrics, meteredAuditSink, MetricsServerError, observeWebRequest, requestKind, webMetrics, proxyMetrics, Readings, registry, reportAgent, reportConnectedAgents, startMetricsServer, type MetricsServer } from '../src';
 
 const servers: MetricsServer[] = [];
 afterEach(async () => {
@@ -42,6 +43,39 @@ describe('meteredAuditSink', () => {
     expect(await value(authMetrics.auditEventsStored)).toBe(stored + 3);
     expect(await value(authMetrics.auditStoreFailures)).toBe(failed + 1);
     expect(await value(authMetrics.auditStoreSeconds, 'postern_auth_audit_store_seconds_count')).toBe(timed + 2);
+  });
+});
+
+describe('observeWebRequest', () => {
+  it('sorts paths into kinds without their ids', () => {
+    expect([requestKind('/api/v1/audit/events'), requestKind('/_next/static/x.js'), requestKind('/audit/123'), requestKind(undefined)]).toEqual(['api', 'static', 'page', 'page']);
+  });
+
+  it('counts each answered request by kind, method and status, and times it', async () => {
+    const server = http.createServer((req, res) => {
+      observeWebRequest(req, res);
+      res.writeHead(req.url === '/api/v1/missing' ? 404 : 200);
+      res.end('x');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const count = async (labels: string) =>
+      (await webMetrics.requests.get()).values.find((v) => JSON.stringify(v.labels) === labels)?.value ?? 0;
+    const apiMissing = JSON.stringify({ kind: 'api', method: 'POST', status: '404' });
+    const page = JSON.stringify({ kind: 'page', method: 'GET', status: '200' });
+    const before = [await count(apiMissing), await count(page)];
+    try {
+      await (await fetch(`${base}/api/v1/missing`, { method: 'POST', body: '{}' })).text();
+      await (await fetch(`${base}/databases`)).text();
+      await (await fetch(`${base}/databases`)).text();
+    } finally {
+      server.close();
+    }
+    // 'close' comes a moment after the client has the answer.
+    await new Promise((r) => setTimeout(r, 50));
+    expect([await count(apiMissing), await count(page)]).toEqual([before[0]! + 1, before[1]! + 2]);
+    const timed = (await webMetrics.requestSeconds.get()).values.find((v) => v.metricName === 'postern_web_http_request_seconds_count' && v.labels.kind === 'page');
+    expect(timed?.value).toBeGreaterThanOrEqual(2);
   });
 });
 

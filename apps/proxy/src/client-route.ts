@@ -57,8 +57,11 @@ export function clientRoute(
 
 /** Dials an agent for the route; a failure is explained (unknown database, no agent online, …). */
 export async function dialAgent(req: DialRequest, identity: UserIdentity, deps: RouteDeps): Promise<{ stream: Duplex; agent: AgentConnection } | Refusal> {
+  const timer = proxyMetrics.dialSeconds.startTimer();
   try {
-    return await deps.router.dial(req);
+    const dialed = await deps.router.dial(req);
+    timer({ protocol: req.meta.console === true ? 'console' : req.protocol });
+    return dialed;
   } catch (err) {
     if (err instanceof NoAgentError && deps.tunnels.agentsFor(req.database).length === 0) {
       const reachable = await deps.reachable(identity).catch(() => [] as string[]);

@@ -62,6 +62,7 @@ describe('native PostgreSQL access through proxy and agent', () => {
     const delta = (before: Map<string, number>, after: Map<string, number>, series: string) => sampleValue(after, series) - sampleValue(before, series);
     expect(delta(proxyBefore, proxyAfter, 'postern_proxy_client_connections_total{protocol="postgres"}')).toBe(1);
     expect(delta(proxyBefore, proxyAfter, 'postern_proxy_refused_connections_total{protocol="postgres",reason="denied"}')).toBe(1);
+    expect(delta(proxyBefore, proxyAfter, 'postern_proxy_dial_seconds_count{protocol="postgres"}')).toBe(1);
     expect(delta(agentBefore, agentAfter, 'postern_agent_sessions_total{database="demo",protocol="postgres",access_through="native"}')).toBe(1);
     // Gauges fall back once each process has finished with the session, a moment after psql exits.
     for (const [base, series] of [

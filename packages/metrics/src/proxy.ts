@@ -1,4 +1,4 @@
-import { Counter, Gauge } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { Readings, registry } from './registry';
 
 export type ClientProtocol = 'postgres' | 'mysql' | 'console';
@@ -26,6 +26,13 @@ export const proxyMetrics = {
     name: 'postern_proxy_refused_connections_total',
     help: 'Client connections refused before reaching an agent, by protocol and reason: denied (certificate, roles, unknown database) or unreachable (no agent online, the dial failed).',
     labelNames: ['protocol', 'reason'] as const,
+    registers: [registry],
+  }),
+  dialSeconds: new Histogram({
+    name: 'postern_proxy_dial_seconds',
+    help: "Time from asking an agent for a client's database to the agent's answer (a round trip through the tunnel, and the agent's checks), for dials that succeeded.",
+    labelNames: ['protocol'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   }),
   connectedAgents: new Gauge({

@@ -30,7 +30,7 @@ export const agentMetrics = {
     help: '1 while the agent has a tunnel to its proxy, else 0 (summed over agents when a process runs more than one).',
     registers: [registry],
     collect() {
-      this.set(tunnelsUp.collect().reduce((sum, [, n]) => sum + n, 0));
+      this.set(tunnelsUp.total());
     },
   }),
   tunnelFailures: new Counter({
@@ -53,7 +53,7 @@ export const agentMetrics = {
     help: "Bytes of audit events in the agent's spool not yet delivered to the Auth Service; past the spool's limit the agent refuses new sessions.",
     registers: [registry],
     collect() {
-      this.set(spooledBytes.collect().reduce((sum, [, n]) => sum + n, 0));
+      this.set(spooledBytes.total());
     },
   }),
 };

@@ -40,7 +40,7 @@ export const proxyMetrics = {
     help: 'Agents with a tunnel to this proxy now.',
     registers: [registry],
     collect() {
-      this.set(connectedAgents.collect().reduce((sum, [, n]) => sum + n, 0));
+      this.set(connectedAgents.total());
     },
   }),
 };

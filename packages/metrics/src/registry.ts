@@ -46,4 +46,9 @@ export class Readings<Labels extends string = never> {
     }
     return [...sums.values()];
   }
+
+  /** The sum over every source and label set, for a gauge without labels. */
+  total(): number {
+    return this.collect().reduce((sum, [, n]) => sum + n, 0);
+  }
 }

@@ -51,7 +51,7 @@ export class PostgresEngine implements Engine {
   /** Idle database connections kept for reuse, over all databases. */
   get idleConnections(): number {
     let n = 0;
-    for (const pool of this.pools.values()) n += pool.size;
+    for (const [, size] of this.idleConnectionsByDatabase()) n += size;
     return n;
   }
 

@@ -3,10 +3,10 @@ import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createCertAuthority, createCsr, generateKeyPair, signDbServerCertificate } from '@postern/pki';
 import { postgresOwner, runningAsRoot } from '@postern/local-postgres';
 import { onCleanup } from './cleanup';
 import { writeOwnedFile, type Owner } from './files';
+import { listenerCertificate } from './listener-cert';
 
 export interface PgBouncer {
   pid: number;
@@ -41,14 +41,11 @@ export async function startPgBouncer(o: PgBouncerOptions): Promise<PgBouncer> {
   onCleanup('pgbouncer folder', async () => rmSync(dir, { recursive: true, force: true }));
   if (owner) chownSync(dir, owner.uid, owner.gid);
 
-  // Its own listener certificate, from a CA made here: it is not a Postern-signed server.
-  const ca = await createCertAuthority('db_client', 'bench-pgbouncer');
-  const key = await generateKeyPair();
-  const cert = signDbServerCertificate(ca, createCsr(key, '127.0.0.1'), ['127.0.0.1', 'localhost'], 24 * 3600_000);
+  const listener = await listenerCertificate('bench-pgbouncer');
   const f = {
-    listenerCa: writeOwnedFile(dir, 'listener-ca.crt', ca.certPem, { owner }),
-    listenerCrt: writeOwnedFile(dir, 'listener.crt', cert, { owner }),
-    listenerKey: writeOwnedFile(dir, 'listener.key', key.privateKeyPem, { key: true, owner }),
+    listenerCa: writeOwnedFile(dir, 'listener-ca.crt', listener.caPem, { owner }),
+    listenerCrt: writeOwnedFile(dir, 'listener.crt', listener.certPem, { owner }),
+    listenerKey: writeOwnedFile(dir, 'listener.key', listener.keyPem, { key: true, owner }),
     // A copy: the original sits in the cluster's private (0700, root) temp folder.
     dbCa: writeOwnedFile(dir, 'db-client-ca.crt', o.dbCaPem, { owner }),
     serverCrt: writeOwnedFile(dir, 'to-postgres.crt', o.clientCert.certPem, { owner }),

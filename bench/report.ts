@@ -155,7 +155,7 @@ export function renderReport(r: Report): string {
     `## Postern benchmark, ${m.date.slice(0, 10)}`,
     '',
     `pgbench -n, ${r.seconds} s per run after a ${r.warmupSeconds} s warm-up; one PostgreSQL for all targets; all on one machine over loopback.`,
-    `MySQL rows: mariadb-slap \`${MYSQL_QUERY}\` (a point query on a 1,000-row table), about ${r.seconds} s per run after about ${r.warmupSeconds} s of warm-up, one MariaDB for both; PgBouncer does not speak MySQL.`,
+    `MySQL rows: mariadb-slap \`${MYSQL_QUERY}\` (a point query on a 1,000-row table), about ${r.seconds} s per run after about ${r.warmupSeconds} s of warm-up, one MariaDB for all of them; PgBouncer does not speak MySQL.`,
     "Ratios are target/direct: below 1× is slower for tps and connections/s, above 1× is slower for latency. '—': the target does not take part in that row.",
     '',
     ...resultsTable(r),

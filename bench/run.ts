@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: pgbench against the same PostgreSQL three ways (direct TLS, PgBouncer,
- * Postern's proxy + agent; for -C, Postern with reuse_connections as a fourth), and
- * mariadb-slap against one MariaDB two ways (direct TLS, Postern), in one run on this
- * machine, side by side. It measures and reports; it asserts nothing about speed. See
- * bench/README.md.
+ * `npm run bench`: pgbench against the same PostgreSQL four ways (direct TLS, PgBouncer,
+ * a bare Node.js relay as the one-hop reference, Postern's proxy + agent; for -C, Postern
+ * with reuse_connections as a fifth), and mariadb-slap against one MariaDB three ways
+ * (direct TLS, the bare Node relay, Postern), in one run on this machine, side by side. It
+ * measures and reports; it asserts nothing about speed. See bench/README.md.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +17,7 @@ import { benchConsole, renderConsoleSection } from './console';
 import { writeOwnedFile } from './files';
 import { describeMachine } from './machine';
 import { MYSQL_WORKLOADS, mysqlRun, slapConnectionArgs, startBenchMariadb } from './mysql';
+import { startNodeRelay } from './node-relay';
 import { parsePgbench, pgbench } from './pgbench';
 import { startPgBouncer } from './pgbouncer';
 import { DB_NAME, DB_USER, REUSE_DB_NAME, benchClientCert, benchStore, loginBenchUser, startPosternAgent, startPosternCluster } from './postern';
@@ -118,10 +119,9 @@ async function main(): Promise<void> {
   const caFile = writeOwnedFile(dir, 'db-client-ca.crt', dbCaPem);
   const direct: Target = { conninfo: certConninfo(pgServer.port, caFile, certFile, keyFile), env: process.env };
   // The same certificate (CN=bench) is what MariaDB's REQUIRE SUBJECT '/CN=bench' asks for.
-  const mysqlDirect = {
-    args: [`--host=127.0.0.1`, `--port=${mariadb.port}`, '--protocol=TCP', `--user=${DB_USER}`, `--create-schema=${DB_NAME}`, `--ssl-ca=${caFile}`, `--ssl-cert=${certFile}`, `--ssl-key=${keyFile}`, '--ssl-verify-server-cert'],
-    env: process.env,
-  };
+  const mysqlCertArgs = (port: number, rootCert: string) =>
+    [`--host=127.0.0.1`, `--port=${port}`, '--protocol=TCP', `--user=${DB_USER}`, `--create-schema=${DB_NAME}`, `--ssl-ca=${rootCert}`, `--ssl-cert=${certFile}`, `--ssl-key=${keyFile}`, '--ssl-verify-server-cert'];
+  const mysqlDirect = { args: mysqlCertArgs(mariadb.port, caFile), env: process.env };
 
   log(`pgbench -i -s ${SCALE} through the direct path…`);
   const init = await pgbench({ conninfo: direct.conninfo, args: ['-i', '-s', String(SCALE), '-q'], timeoutMs: 600_000 });
@@ -142,7 +142,12 @@ async function main(): Promise<void> {
   log('starting PgBouncer…');
   const bouncer = await startPgBouncer({ port: await freePort(), pgPort: pgServer.port, dbName: DB_NAME, dbUser: DB_USER, dbCaPem, clientCert });
   const pgb: Target = { conninfo: certConninfo(bouncer.port, bouncer.listenerCaFile, certFile, keyFile), env: process.env };
-  const targets: Record<TargetId, Target> = { direct, pgbouncer: pgb, postern, 'postern-reuse': posternReuse };
+
+  log('starting the bare Node relay (the one-hop reference)…');
+  const relay = await startNodeRelay({ dir, pgPort: pgServer.port, mariadbPort: mariadb.port, dbCaPem, clientCert });
+  const nodeRelay: Target = { conninfo: certConninfo(relay.pgPort, relay.listenerCaFile, certFile, keyFile), env: process.env };
+  const mysqlNodeRelay = { args: mysqlCertArgs(relay.mysqlPort, relay.listenerCaFile), env: process.env };
+  const targets: Record<TargetId, Target> = { direct, pgbouncer: pgb, 'node-relay': nodeRelay, postern, 'postern-reuse': posternReuse };
 
   if (process.env.BENCH_HOLD === '1') return holdForHand(targets, watchedPids(cluster.c.configFile, agent.configFile));
 
@@ -150,6 +155,7 @@ async function main(): Promise<void> {
   // A tree is a server with child processes (the store's PostgreSQL): CPU of all of them, not profiled.
   const watched: { name: string; pid: number | undefined; targets: TargetId[]; tree?: true }[] = [
     { name: 'PgBouncer', pid: bouncer.pid, targets: ['pgbouncer'] },
+    { name: 'bare Node relay', pid: relay.pid, targets: ['node-relay'] },
     { name: 'Postern proxy process (web + proxy)', pid: findPid(cluster.c.configFile), targets: ['postern', 'postern-reuse'] },
     { name: 'Postern agent process', pid: findPid(agent.configFile), targets: ['postern', 'postern-reuse'] },
     ...(cluster.storePid ? [{ name: "Postern's store PostgreSQL (all its processes)", pid: cluster.storePid, targets: ['postern', 'postern-reuse'] as TargetId[], tree: true as const }] : []),
@@ -205,7 +211,7 @@ async function main(): Promise<void> {
   }
 
   const mysqlResults: Results = {};
-  const mysqlTargets = { direct: mysqlDirect, postern: mysqlPostern } as const;
+  const mysqlTargets = { direct: mysqlDirect, 'node-relay': mysqlNodeRelay, postern: mysqlPostern } as const;
   const mysqlTotal = MYSQL_WORKLOADS.filter((x) => wanted(x.id)).length * MYSQL_TARGETS.length;
   let k = 0;
   for (const w of MYSQL_WORKLOADS.filter((x) => wanted(x.id))) {
@@ -249,6 +255,7 @@ async function main(): Promise<void> {
   const notes = [
     'Postern: psql-style client → proxy (TLS, client certificate from `postern db login`) → reverse tunnel → agent → PostgreSQL (TLS, DB Client CA certificate); every query is audited.',
     'PgBouncer: session mode, TLS and certificate auth towards the client, TLS with a client certificate towards PostgreSQL. With -C it hands each new client a pooled server connection, so it skips the PostgreSQL connection set-up that direct and Postern pay.',
+    "bare Node relay: a reference, not a product (bench/node-relay.mjs): one Node.js process that ends the client's TLS (checking its certificate against the DB Client CA), opens TLS with a client certificate to the database for every connection, and copies bytes between the two; no routing, tunnel, audit or parsing after the TLS upgrade. Postern's proxy and agent are each at least such a hop.",
     `Postern, connections reused: the same proxy and agent processes, through a second agent database entry (\`${REUSE_DB_NAME}\`, the same PostgreSQL database) with \`reuse_connections: true\` (off by default). The agent keeps a cleanly left session's PostgreSQL connection, resets it with DISCARD ALL and hands it to the next session with the same db user, database and startup settings, as PgBouncer's session mode does; so, like PgBouncer, it skips the backend start and TLS handshake towards PostgreSQL that direct and Postern pay. The client side is as for Postern: TLS and the certificate check at the proxy on every connection. Run for -C only: the other workloads keep their connections for the whole run.`,
     'PostgreSQL backends started per connection: the change in pg_stat_database.sessions over the measured run, over its connections; about 1 for a target that makes PostgreSQL start a backend per connection, about 0 for one that pools.',
     'CPU µs/tx: user+system CPU of that process during its own measured run, over the transactions done; in brackets, its main thread (event loop) alone, the rest being its other threads. The Postern proxy process also runs the web app, which stores the audit events ' +

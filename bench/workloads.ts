@@ -1,6 +1,6 @@
 import type { PgbenchResult } from './pgbench';
 
-export type TargetId = 'direct' | 'pgbouncer' | 'postern' | 'postern-reuse';
+export type TargetId = 'direct' | 'pgbouncer' | 'node-relay' | 'postern' | 'postern-reuse';
 
 export interface TargetInfo {
   id: TargetId;
@@ -19,6 +19,9 @@ export interface TargetInfo {
 export const TARGETS: TargetInfo[] = [
   { id: 'direct', title: 'direct TLS', short: 'direct' },
   { id: 'pgbouncer', title: 'PgBouncer', short: 'PgBouncer' },
+  // A reference, not a product: one Node.js hop with TLS on both sides and nothing else
+  // (bench/node-relay.mjs), the floor under each of Postern's two hops.
+  { id: 'node-relay', title: 'bare Node relay', short: 'Node relay' },
   { id: 'postern', title: 'Postern', short: 'Postern' },
   // The same proxy and agent processes, through a database entry with reuse_connections on.
   // Only -C: the other workloads hold their connections for the whole run, so there is
@@ -27,7 +30,7 @@ export const TARGETS: TargetInfo[] = [
 ];
 
 /** The targets in the MySQL rows: PgBouncer does not speak MySQL, and reuse is PostgreSQL only. */
-export const MYSQL_TARGETS = ['direct', 'postern'] as const satisfies readonly TargetId[];
+export const MYSQL_TARGETS = ['direct', 'node-relay', 'postern'] as const satisfies readonly TargetId[];
 
 export const runsWorkload = (t: TargetInfo, workloadId: string): boolean => !t.workloads || t.workloads.includes(workloadId);
 

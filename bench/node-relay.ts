@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@postern/testing';
-import { onCleanup } from './cleanup';
+import { stopOnCleanup } from './child-stop';
 import { writeOwnedFile } from './files';
 import { listenerCertificate } from './listener-cert';
 
@@ -49,22 +49,18 @@ export async function startNodeRelay(o: NodeRelayOptions): Promise<NodeRelay> {
   child.stdin.end(JSON.stringify(settings));
   let output = '';
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(killer);
-  };
-  onCleanup('node relay', stop);
+  const stop = stopOnCleanup('node relay', child);
   const ready = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 10_000);
+    const settle = (ok: boolean) => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
     child.stdout.on('data', (d: Buffer) => {
       output += d.toString();
-      if (output.includes('ready')) resolve(true);
+      if (output.includes('ready')) settle(true);
     });
-    child.once('exit', () => resolve(false));
-    void exited.then(() => clearTimeout(timer));
+    child.once('exit', () => settle(false));
   });
   if (!ready) {
     await stop();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { postgresOwner, runningAsRoot } from '@postern/local-postgres';
 import { onCleanup } from './cleanup';
+import { stopOnCleanup } from './child-stop';
 import { writeOwnedFile, type Owner } from './files';
 import { listenerCertificate } from './listener-cert';
 
@@ -89,14 +90,7 @@ export async function startPgBouncer(o: PgBouncerOptions): Promise<PgBouncer> {
   let logs = '';
   child.stdout.on('data', (d: Buffer) => (logs += d.toString()));
   child.stderr.on('data', (d: Buffer) => (logs += d.toString()));
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(killer);
-  };
-  onCleanup('pgbouncer', stop);
+  const stop = stopOnCleanup('pgbouncer', child);
   try {
     await waitForPort(o.port, child, () => logs);
   } catch (err) {

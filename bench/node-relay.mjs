@@ -107,16 +107,19 @@ async function servePostgres(client, upstreamPort) {
   const request = await readExactly(client, 8);
   if (!request.equals(SSL_REQUEST)) throw new Error('expected an SSLRequest');
   client.write('S');
-  const [clientTls, upstreamTls] = await Promise.all([
-    tlsServer(client, postgresServerContext),
-    connect(upstreamPort).then(async (up) => {
-      up.write(SSL_REQUEST);
-      const answer = await readExactly(up, 1);
+  const up = await connect(upstreamPort);
+  try {
+    up.write(SSL_REQUEST);
+    const upstreamTls = readExactly(up, 1).then((answer) => {
       if (answer[0] !== 0x53) throw new Error('the database refused TLS');
       return tlsClient(up);
-    }),
-  ]);
-  relay(clientTls, upstreamTls);
+    });
+    const [clientTls, upstream] = await Promise.all([tlsServer(client, postgresServerContext), upstreamTls]);
+    relay(clientTls, upstream);
+  } catch (err) {
+    up.destroy();
+    throw err;
+  }
 }
 
 /**

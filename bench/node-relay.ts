@@ -46,6 +46,8 @@ export async function startNodeRelay(o: NodeRelayOptions): Promise<NodeRelay> {
   };
   // The settings hold a private key: they go through stdin, not the command line others can read.
   const child = spawn(process.execPath, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  // A relay that dies at once closes its stdin under us; its exit is what gets reported.
+  child.stdin.on('error', () => {});
   child.stdin.end(JSON.stringify(settings));
   let output = '';
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
